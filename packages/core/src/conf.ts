@@ -1,0 +1,322 @@
+// Compiles a gateway definition into what the request path reads: per listen address a
+// server-name index; per server a location tree; per location its merged settings (nginx's
+// merge of http → server → location → nested location), handler arrays and compiled
+// templates. Everything that can be decided once is decided here.
+import { resolve as resolvePath } from 'node:path'
+import { AccessLog, COMBINED_FORMAT } from './access-log.ts'
+import { ConfError } from './errors.ts'
+import type {
+  AddHeaderSpec, GatewayDef, Handler, HandlerList, LevelSettings, ListenSpec, LocationDef,
+  ReturnSpec, RewriteOp, ServerDef,
+} from './gateway.ts'
+import { LocationTree } from './location.ts'
+import { ServerNameMatcher } from './server-name.ts'
+import { compileTemplate } from './template.ts'
+import type { Template } from './template.ts'
+import { parseSize, parseTime } from './units.ts'
+
+export type CompiledOp =
+  | { readonly op: 'set'; readonly name: string; readonly value: Template }
+  | { readonly op: 'return'; readonly ret: CompiledReturn }
+
+export interface CompiledReturn {
+  readonly status: number
+  /** Body text, or the Location for a redirect status. */
+  readonly text: Template | undefined
+  readonly redirect: boolean
+}
+
+export interface CompiledAddHeader {
+  readonly name: string
+  readonly value: Template
+  readonly always: boolean
+}
+
+const REDIRECT_CODES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308])
+
+/** The settings of one location (or of a server, for requests no location matches). */
+export class LocConf {
+  readonly name: string
+  readonly server: ServerConf
+  readonly rewriteOps: readonly CompiledOp[]
+  readonly rewrite: readonly Handler[]
+  readonly access: readonly Handler[]
+  readonly content: Handler | undefined
+  readonly headerFilter: readonly Handler[]
+  readonly bodyFilter: readonly Handler[]
+  readonly log: readonly Handler[]
+  readonly defaultType: string
+  readonly addHeaders: readonly CompiledAddHeader[]
+  readonly clientMaxBodySize: number
+  readonly clientBodyTimeout: number
+  readonly sendTimeout: number
+  readonly accessLog: AccessLog | null
+  readonly errorPages: ReadonlyMap<number, string> | null
+  readonly internal: boolean
+
+  constructor(name: string, server: ServerConf, m: Merged, def: LocationDef | undefined, ctx: CompileContext) {
+    this.name = name
+    this.server = server
+    this.rewriteOps = def === undefined ? [] : compileOps(def, def.return, ctx)
+    this.rewrite = m.rewrite
+    this.access = m.access
+    this.content = def?.content
+    this.headerFilter = m.headerFilter
+    this.bodyFilter = m.bodyFilter
+    this.log = m.log
+    this.defaultType = m.defaultType
+    this.addHeaders = m.addHeaders
+    this.clientMaxBodySize = m.clientMaxBodySize
+    this.clientBodyTimeout = m.clientBodyTimeout
+    this.sendTimeout = m.sendTimeout
+    this.accessLog = m.accessLog
+    this.errorPages = m.errorPages
+    this.internal = def?.internal === true
+  }
+}
+
+export class ServerConf {
+  readonly names: readonly string[]
+  readonly serverRewriteOps: readonly CompiledOp[]
+  readonly serverRewrite: readonly Handler[]
+  readonly locations: LocationTree<LocConf>
+  /** The server's own settings, used when no location matches. */
+  readonly base: LocConf
+  readonly keepaliveTimeout: number
+  readonly clientHeaderTimeout: number
+
+  constructor(def: ServerDef, http: Merged, gw: GatewayDef, ctx: CompileContext) {
+    const names = def.serverName === undefined ? [''] : typeof def.serverName === 'string' ? [def.serverName] : [...def.serverName]
+    this.names = names
+    this.serverRewriteOps = [...(ctx.httpOps), ...compileOps(def, def.return, ctx)]
+    this.serverRewrite = list(def.serverRewrite ?? gw.serverRewrite)
+    this.keepaliveTimeout = parseTime(def.keepaliveTimeout ?? gw.keepaliveTimeout ?? '75s', 'keepalive_timeout')
+    this.clientHeaderTimeout = parseTime(def.clientHeaderTimeout ?? gw.clientHeaderTimeout ?? '60s', 'client_header_timeout')
+    const merged = merge(http, def, ctx)
+    this.base = new LocConf('', this, merged, undefined, ctx)
+    this.locations = buildTree(this, def.locations, merged, ctx)
+  }
+
+  /** nginx's `$server_name`: the first name of the server. */
+  get primaryName(): string {
+    return this.names[0] ?? ''
+  }
+}
+
+/** One listening address and the servers on it. */
+export interface ListenGroup {
+  readonly host: string
+  readonly port: number
+  readonly backlog: number | undefined
+  readonly servers: ServerConf[]
+  defaultServer: ServerConf
+  readonly byName: ServerNameMatcher<ServerConf>
+  /** Set when one server listens here with no other: the name lookup is skipped. */
+  only: ServerConf | undefined
+}
+
+export interface CompiledGateway {
+  readonly prefix: string
+  readonly listens: readonly ListenGroup[]
+  readonly servers: readonly ServerConf[]
+  /** Every variable declared with `set` anywhere (nginx's variables are global). */
+  readonly declaredVars: ReadonlySet<string>
+  readonly maxHeaderSize: number
+  readonly errorLog: { readonly path: string; readonly level: string }
+}
+
+interface Merged {
+  readonly rewrite: readonly Handler[]
+  readonly access: readonly Handler[]
+  readonly headerFilter: readonly Handler[]
+  readonly bodyFilter: readonly Handler[]
+  readonly log: readonly Handler[]
+  readonly defaultType: string
+  readonly addHeaders: readonly CompiledAddHeader[]
+  readonly clientMaxBodySize: number
+  readonly clientBodyTimeout: number
+  readonly sendTimeout: number
+  readonly accessLog: AccessLog | null
+  readonly errorPages: ReadonlyMap<number, string> | null
+}
+
+interface CompileContext {
+  readonly prefix: string
+  readonly declared: Set<string>
+  readonly formats: ReadonlyMap<string, string>
+  readonly accessLogs: Map<string, AccessLog>
+  httpOps: readonly CompiledOp[]
+}
+
+/** Compiles and checks a gateway definition. Throws ConfError with nginx's wording. */
+export function compileGateway(gw: GatewayDef, prefixOverride?: string): CompiledGateway {
+  const prefix = resolvePath(prefixOverride ?? gw.prefix ?? '.')
+  const formats = new Map<string, string>([['combined', COMBINED_FORMAT]])
+  for (const [name, fmt] of Object.entries(gw.logFormats ?? {})) {
+    if (name === 'combined') throw new ConfError('duplicate "log_format" name "combined"')
+    formats.set(name, fmt)
+  }
+  const ctx: CompileContext = { prefix, declared: new Set(), formats, accessLogs: new Map(), httpOps: [] }
+  if (gw.set !== undefined || gw.rewriteOps !== undefined) {
+    throw new ConfError('"set" directive is not allowed here')
+  }
+  const http = merge(undefined, gw, ctx)
+  const servers: ServerConf[] = []
+  const groups = new Map<string, ListenGroup>()
+  for (const sdef of gw.servers) {
+    const server = new ServerConf(sdef, http, gw, ctx)
+    servers.push(server)
+    const listens = Array.isArray(sdef.listen) ? (sdef.listen as readonly ListenSpec[]) : [sdef.listen as ListenSpec]
+    for (const l of listens) addListen(groups, server, l)
+  }
+  if (servers.length === 0) throw new ConfError('no "server" defined in the gateway')
+  const errorLog = typeof gw.errorLog === 'string' ? { path: gw.errorLog, level: 'error' } : { path: gw.errorLog?.path ?? 'logs/error.log', level: gw.errorLog?.level ?? 'error' }
+  return {
+    prefix,
+    listens: [...groups.values()],
+    servers,
+    declaredVars: ctx.declared,
+    maxHeaderSize: gw.largeClientHeaderBuffers === undefined ? 32 * 1024 : parseSize(gw.largeClientHeaderBuffers, 'large_client_header_buffers'),
+    errorLog,
+  }
+}
+
+function addListen(groups: Map<string, ListenGroup>, server: ServerConf, l: ListenSpec): void {
+  let host = '0.0.0.0'
+  let port: number
+  let isDefault = false
+  let backlog: number | undefined
+  if (typeof l === 'number') port = l
+  else if (typeof l === 'string') {
+    const i = l.lastIndexOf(':')
+    if (i < 0) port = Number(l)
+    else {
+      host = l.slice(0, i).replace(/^\[|\]$/g, '') || '0.0.0.0'
+      port = Number(l.slice(i + 1))
+    }
+  } else {
+    port = l.port
+    host = l.host ?? host
+    isDefault = l.defaultServer === true
+    backlog = l.backlog
+  }
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfError(`invalid port in "${String(l)}" of the "listen" directive`)
+  const key = `${host}:${port}`
+  let g = groups.get(key)
+  if (g === undefined) {
+    g = { host, port, backlog, servers: [], defaultServer: server, byName: new ServerNameMatcher<ServerConf>(), only: server }
+    groups.set(key, g)
+  } else {
+    g.only = undefined
+    if (isDefault) g.defaultServer = server
+  }
+  g.servers.push(server)
+  for (const name of server.names) g.byName.add(name, server)
+}
+
+function list(h: HandlerList | undefined): readonly Handler[] {
+  if (h === undefined) return []
+  if (typeof h === 'function') return [h]
+  for (const f of h) if (typeof f !== 'function') throw new ConfError('a phase handler must be a function')
+  return h
+}
+
+function merge(parent: Merged | undefined, s: LevelSettings, ctx: CompileContext): Merged {
+  const pick = (own: HandlerList | undefined, inherited: readonly Handler[] | undefined): readonly Handler[] =>
+    own !== undefined ? list(own) : (inherited ?? [])
+  return {
+    rewrite: pick(s.rewrite, parent?.rewrite),
+    access: pick(s.access, parent?.access),
+    headerFilter: pick(s.headerFilter, parent?.headerFilter),
+    bodyFilter: pick(s.bodyFilter, parent?.bodyFilter),
+    log: pick(s.log, parent?.log),
+    defaultType: s.defaultType ?? parent?.defaultType ?? 'text/plain',
+    // add_header is inherited only by levels that define none (nginx).
+    addHeaders: s.addHeader !== undefined ? compileAddHeaders(s.addHeader) : (parent?.addHeaders ?? []),
+    clientMaxBodySize: s.clientMaxBodySize !== undefined ? parseSize(s.clientMaxBodySize, 'client_max_body_size') : (parent?.clientMaxBodySize ?? 1024 * 1024),
+    clientBodyTimeout: s.clientBodyTimeout !== undefined ? parseTime(s.clientBodyTimeout, 'client_body_timeout') : (parent?.clientBodyTimeout ?? 60_000),
+    sendTimeout: s.sendTimeout !== undefined ? parseTime(s.sendTimeout, 'send_timeout') : (parent?.sendTimeout ?? 60_000),
+    accessLog: s.accessLog !== undefined ? openAccessLog(s.accessLog, ctx) : parent === undefined ? openAccessLog('logs/access.log', ctx) : parent.accessLog,
+    errorPages: s.errorPage !== undefined ? compileErrorPages(s.errorPage) : (parent?.errorPages ?? null),
+  }
+}
+
+function compileAddHeaders(h: Readonly<Record<string, string | AddHeaderSpec>>): CompiledAddHeader[] {
+  return Object.entries(h).map(([name, v]) => {
+    const spec = typeof v === 'string' ? { value: v } : v
+    return { name, value: compileTemplate(spec.value), always: spec.always === true }
+  })
+}
+
+function compileErrorPages(pages: Readonly<Record<number, string>>): Map<number, string> {
+  const m = new Map<number, string>()
+  for (const [code, uri] of Object.entries(pages)) {
+    const status = Number(code)
+    if (!Number.isInteger(status) || status < 300 || status > 599) throw new ConfError(`value "${code}" must be between 300 and 599`)
+    m.set(status, uri)
+  }
+  return m
+}
+
+function openAccessLog(spec: false | string | { path: string; format?: string }, ctx: CompileContext): AccessLog | null {
+  if (spec === false || spec === 'off') return null
+  const path = resolvePath(ctx.prefix, typeof spec === 'string' ? spec : spec.path)
+  const formatName = typeof spec === 'string' ? 'combined' : (spec.format ?? 'combined')
+  const format = ctx.formats.get(formatName)
+  if (format === undefined) throw new ConfError(`unknown log format "${formatName}"`)
+  const key = `${path}\0${formatName}`
+  let log = ctx.accessLogs.get(key)
+  if (log === undefined) {
+    log = new AccessLog({ path, format })
+    ctx.accessLogs.set(key, log)
+  }
+  return log
+}
+
+function compileOps(level: LevelSettings, ret: ReturnSpec | undefined, ctx: CompileContext): CompiledOp[] {
+  const ops: RewriteOp[] = level.rewriteOps !== undefined ? [...level.rewriteOps] : []
+  if (level.rewriteOps === undefined) {
+    for (const [name, value] of Object.entries(level.set ?? {})) ops.push({ op: 'set', name, value })
+    if (ret !== undefined) ops.push({ op: 'return', spec: ret })
+  }
+  return ops.map((op) => {
+    if (op.op === 'set') {
+      if (!/^[A-Za-z0-9_]+$/.test(op.name)) throw new ConfError(`invalid variable name "${op.name}"`)
+      ctx.declared.add(op.name)
+      return { op: 'set', name: op.name, value: compileTemplate(op.value) }
+    }
+    return { op: 'return', ret: compileReturn(op.spec) }
+  })
+}
+
+export function compileReturn(spec: ReturnSpec): CompiledReturn {
+  if (typeof spec === 'number') return { status: checkStatus(spec), text: undefined, redirect: false }
+  if (typeof spec === 'string') {
+    if (!/^(https?:\/\/|\$scheme)/.test(spec)) throw new ConfError(`invalid return code "${spec}"`)
+    return { status: 302, text: compileTemplate(spec), redirect: true }
+  }
+  const status = checkStatus(spec[0])
+  const text = spec[1] === undefined ? undefined : compileTemplate(spec[1])
+  return { status, text, redirect: REDIRECT_CODES.has(status) }
+}
+
+function checkStatus(n: number): number {
+  if (!Number.isInteger(n) || n < 0 || n > 999) throw new ConfError(`invalid return code "${n}"`)
+  return n
+}
+
+function buildTree(server: ServerConf, locs: Readonly<Record<string, LocationDef>> | undefined, parent: Merged, ctx: CompileContext): LocationTree<LocConf> {
+  const tree = new LocationTree<LocConf>()
+  for (const [spec, def] of Object.entries(locs ?? {})) {
+    if (def === null || typeof def !== 'object') throw new ConfError(`location "${spec}" must be an object`)
+    const merged = merge(parent, def, ctx)
+    const conf = new LocConf(spec, server, merged, def, ctx)
+    const children = def.locations === undefined ? undefined : buildTree(server, def.locations, merged, ctx)
+    try {
+      tree.add(spec, conf, children)
+    } catch (e) {
+      throw new ConfError((e as Error).message)
+    }
+  }
+  return tree
+}

@@ -1,0 +1,132 @@
+// The gateway definition: a plain data model plus handlers. It is what a TypeScript user
+// writes and what the nginx.conf front end fills in. Nothing here runs a request; conf.ts
+// compiles it into the per-location structures the request path reads.
+import type { Ngx } from './ngx.ts'
+
+/** A phase handler. It may be async; `ngx.exit()` ends it (in TypeScript it never returns). */
+export type Handler = (ngx: Ngx) => unknown
+/** One handler, or several run in order (as several modules would in nginx). */
+export type HandlerList = Handler | readonly Handler[]
+
+/** nginx size syntax (`'10k'`, `'1m'`, `'1g'`) or a byte count. */
+export type Size = number | string
+/** nginx time syntax (`'500ms'`, `'60s'`, `'1m 30s'`) or a number of seconds. */
+export type Duration = number | string
+
+/**
+ * The rewrite module's `return`: a status (`444`), `[status, text]` for a body,
+ * `[301 | 302 | 303 | 307 | 308, url]` for a redirect, or a URL alone (302).
+ * Text and URL may hold `$variables`.
+ */
+export type ReturnSpec = number | string | readonly [status: number, textOrUrl?: string]
+
+/** `add_header name value [always]`; the value may hold `$variables`. */
+export interface AddHeaderSpec {
+  readonly value: string
+  /** Add the header whatever the status (nginx: only 200, 201, 204, 206, 301–304, 307, 308). */
+  readonly always?: boolean
+}
+
+/** `log_format` name → format string; `combined` is predefined. */
+export type LogFormats = Readonly<Record<string, string>>
+
+export interface AccessLogSpec {
+  readonly path: string
+  /** A name from `logFormats`, default `combined`. */
+  readonly format?: string
+}
+
+/** One step of the rewrite module, run in order at the start of the (server) rewrite phase. */
+export type RewriteOp =
+  | { readonly op: 'set'; readonly name: string; readonly value: string }
+  | { readonly op: 'return'; readonly spec: ReturnSpec }
+
+/** Settings every level (http, server, location) may carry; inner levels inherit them. */
+export interface LevelSettings {
+  readonly rewrite?: HandlerList
+  readonly access?: HandlerList
+  readonly headerFilter?: HandlerList
+  readonly bodyFilter?: HandlerList
+  readonly log?: HandlerList
+  /** `set $name value` at this level, run before this level's `return`. */
+  readonly set?: Readonly<Record<string, string>>
+  /** The rewrite module's directives in written order (the conf front end fills this). */
+  readonly rewriteOps?: readonly RewriteOp[]
+  readonly defaultType?: string
+  readonly addHeader?: Readonly<Record<string, string | AddHeaderSpec>>
+  readonly clientMaxBodySize?: Size
+  readonly clientBodyTimeout?: Duration
+  readonly sendTimeout?: Duration
+  /** `false` = `access_log off`. */
+  readonly accessLog?: false | string | AccessLogSpec
+  /** `error_page code … uri`: status → uri (a location path or `@named`). */
+  readonly errorPage?: Readonly<Record<number, string>>
+}
+
+export interface LocationDef extends LevelSettings {
+  readonly content?: Handler
+  readonly return?: ReturnSpec
+  /** `internal`: reachable only by internal redirects and subrequests. */
+  readonly internal?: boolean
+  /** Nested locations, keyed by their nginx match spec. */
+  readonly locations?: Readonly<Record<string, LocationDef>>
+}
+
+/** `listen`: a port, `'host:port'`, or an object. */
+export type ListenSpec =
+  | number
+  | string
+  | { readonly port: number; readonly host?: string; readonly defaultServer?: boolean; readonly backlog?: number }
+
+export interface ServerDef extends LevelSettings {
+  readonly listen: ListenSpec | readonly ListenSpec[]
+  readonly serverName?: string | readonly string[]
+  readonly serverRewrite?: HandlerList
+  readonly return?: ReturnSpec
+  readonly clientHeaderTimeout?: Duration
+  readonly keepaliveTimeout?: Duration
+  /** Locations keyed by their nginx match spec: `'= /x'`, `'^~ /a/'`, `'/p'`, `'~ re'`, `'~* re'`, `'@name'`. */
+  readonly locations?: Readonly<Record<string, LocationDef>>
+}
+
+export type LogLevelName = 'stderr' | 'emerg' | 'alert' | 'crit' | 'error' | 'warn' | 'notice' | 'info' | 'debug'
+
+export interface ErrorLogSpec {
+  /** A path (relative to the prefix), or `'stderr'`. */
+  readonly path: string
+  readonly level?: LogLevelName
+}
+
+export interface GatewayDef extends LevelSettings {
+  /** Server root for relative paths (`logs/`); default the current directory. */
+  readonly prefix?: string
+  /** Default `logs/error.log` at `error`. */
+  readonly errorLog?: string | ErrorLogSpec
+  readonly logFormats?: LogFormats
+  readonly serverRewrite?: HandlerList
+  readonly clientHeaderTimeout?: Duration
+  readonly keepaliveTimeout?: Duration
+  /** `large_client_header_buffers` size: the longest request header block accepted. */
+  readonly largeClientHeaderBuffers?: Size
+  readonly servers: readonly ServerDef[]
+}
+
+/** A checked gateway definition, as `defineGateway` returns it. */
+export interface Gateway {
+  readonly def: GatewayDef
+}
+
+/**
+ * Declares a gateway. The definition is checked when the server starts (conf.ts), with
+ * nginx's wording for what is wrong.
+ *
+ * @example
+ * export const gateway = defineGateway({
+ *   servers: [{ listen: 8080, locations: { '= /hello': { content: (ngx) => ngx.say('hello') } } }],
+ * })
+ */
+export function defineGateway(def: GatewayDef): Gateway {
+  if (def === null || typeof def !== 'object') throw new TypeError('gateway definition must be an object')
+  if (!Array.isArray(def.servers)) throw new TypeError('gateway definition needs a "servers" array')
+  return { def }
+}

@@ -1,0 +1,43 @@
+// @nresty/core: named exports only.
+export { defineGateway } from './gateway.ts'
+export type {
+  AccessLogSpec, AddHeaderSpec, Duration, ErrorLogSpec, Gateway, GatewayDef, Handler, HandlerList,
+  LevelSettings, ListenSpec, LocationDef, LogFormats, LogLevelName, ReturnSpec, RewriteOp, ServerDef, Size,
+} from './gateway.ts'
+export { startServer } from './server.ts'
+export type { RunningServer, StartOptions } from './server.ts'
+export type {
+  ArgsResult, BodyFilterArg, CaptureOptions, CaptureResult, HeaderTable, HeadersResult, Ngx, NgxConfig,
+  NgxCtx, NgxLocation, NgxReq, NgxResp, NgxWorker, OutputResult, VarTable,
+} from './ngx.ts'
+export { assertPhase, CONTEXT_NAME, PHASE_BIT } from './phase.ts'
+export type { Phase } from './phase.ts'
+export { fail, ok } from './result.ts'
+export type { Fail, Ok, Result } from './result.ts'
+export { ConfError, ERROR_CODES, NgxApiError } from './errors.ts'
+export type { ErrorCode } from './errors.ts'
+export { isNgxSignal, NgxSignal } from './signals.ts'
+export {
+  CORE_CONSTANTS, HTTP_METHODS, HTTP_STATUS, LOG_LEVELS, NGX_DECLINED, NGX_DONE, NGX_ERROR, NGX_OK, NGX_NULL,
+  NRESTY_VERSION,
+} from './constants.ts'
+export {
+  crc32Long, crc32Short, decodeBase64, decodeBase64url, encodeBase64, encodeBase64url, hmacSha1, md5, md5Bin,
+  sha1Bin,
+} from './encoding.ts'
+export { escapeUri, quoteSqlStr, unescapeUri, unescapeUriBytes } from './escape.ts'
+export { decodeArgs, encodeArgs } from './args.ts'
+export type { Args, ArgValue, ArgValues } from './args.ts'
+export {
+  cookieTime, httpTime, localtime, now, parseHttpTime, time, today, updateTime, utctime,
+} from './time.ts'
+export { parseSize, parseTime } from './units.ts'
+export { luaNumberToString } from './tostring.ts'
+export { compileTemplate } from './template.ts'
+export type { Template, VarLookup } from './template.ts'
+export { ErrorLog, formatErrorLine } from './log.ts'
+export type { LogContext } from './log.ts'
+export { AccessLog, COMBINED_FORMAT } from './access-log.ts'
+export { LocationTree, parseLocation } from './location.ts'
+export type { LocationKind, LocationMatch, ParsedLocation } from './location.ts'
+export { ServerNameMatcher } from './server-name.ts'

@@ -1,0 +1,175 @@
+// The `ngx` object a handler receives: the TypeScript face of ngx_lua's API. Method names are
+// camelCase (`ngx.req.getHeaders`); the Lua bridge maps them to ngx_lua's names. Expected
+// outcomes are results with ngx_lua's `err` strings; misuse throws (NgxApiError).
+import type { CORE_CONSTANTS, HTTP_METHODS, HTTP_STATUS, LOG_LEVELS } from './constants.ts'
+import type { Args } from './args.ts'
+import type { Phase } from './phase.ts'
+import type { Ok, Result } from './result.ts'
+
+/** Per-request data shared by the phases of one request (`ngx.ctx`). Augment it to type your fields. */
+export interface NgxCtx {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  [key: string]: any
+}
+
+/** `ngx.var`: nginx variables by name; `ngx.var[1]` … are regex captures. Unset → undefined. */
+export type VarTable = Record<string | number, string | undefined>
+
+/** `ngx.header`: response headers, case-insensitive, `_` read as `-`. Arrays are multi-valued. */
+export type HeaderTable = Record<string, string | number | readonly (string | number)[] | string[] | null | undefined>
+
+/** `ngx.arg` in a body filter: `[1]` the chunk (assign `''` to drop it), `[2]` the eof flag. */
+export interface BodyFilterArg {
+  1: string | Uint8Array
+  2: boolean
+}
+
+export interface HeadersResult {
+  readonly headers: Record<string, string | string[]>
+  /** True when there were more headers than `max` (ngx_lua's second return, "truncated"). */
+  readonly truncated: boolean
+}
+
+export interface ArgsResult {
+  readonly args: Args
+  readonly truncated: boolean
+}
+
+export interface NgxReq {
+  getMethod(): string
+  /** Takes an `ngx.HTTP_*` method id. */
+  setMethod(id: number): void
+  getHeaders(max?: number, raw?: boolean): HeadersResult
+  setHeader(name: string, value: string | number | readonly (string | number)[] | null | undefined): void
+  clearHeader(name: string): void
+  addHeader(name: string, value: string | number | readonly (string | number)[]): void
+  getUriArgs(max?: number): ArgsResult
+  setUriArgs(args: string | Readonly<Record<string, unknown>>): void
+  /** Needs the body read (`await ngx.req.readBody()`). */
+  getPostArgs(max?: number): ArgsResult
+  /** Reads the whole request body (bounded by client_max_body_size; over it the request ends with 413). */
+  readBody(): Promise<void>
+  discardBody(): void
+  /** The body read so far as text, or undefined when not read or empty. */
+  getBodyData(maxBytes?: number): string | undefined
+  /** The body as bytes, or undefined when not read or empty. */
+  getBodyBuffer(maxBytes?: number): Buffer | undefined
+  setBodyData(data: string | Uint8Array): void
+  httpVersion(): number
+  rawHeader(noRequestLine?: boolean): string
+  /** Seconds (float) when the request started. */
+  startTime(): number
+  /** Rewrites `$uri`; `jump` (rewrite phase only) re-matches locations and never returns. */
+  setUri(uri: string, jump?: boolean): void
+  isInternal(): boolean
+}
+
+export interface NgxResp {
+  getHeaders(max?: number, raw?: boolean): HeadersResult
+  addHeader(name: string, value: string | number | readonly (string | number)[]): void
+}
+
+export interface CaptureOptions {
+  /** An `ngx.HTTP_*` id; default GET. */
+  readonly method?: number
+  readonly body?: string | Uint8Array
+  readonly args?: string | Readonly<Record<string, unknown>>
+  readonly headers?: Readonly<Record<string, string>>
+  /** The subrequest's `ngx.ctx` (shared object). */
+  readonly ctx?: NgxCtx
+  readonly vars?: Readonly<Record<string, string>>
+  readonly copyAllVars?: boolean
+  readonly shareAllVars?: boolean
+  readonly alwaysForwardBody?: boolean
+}
+
+export interface CaptureResult {
+  readonly status: number
+  readonly header: Record<string, string | string[]>
+  readonly body: string
+  readonly bodyBuffer: Buffer
+  readonly truncated: boolean
+}
+
+export interface NgxLocation {
+  capture(uri: string, options?: CaptureOptions): Promise<CaptureResult>
+  captureMulti(requests: ReadonlyArray<readonly [uri: string, options?: CaptureOptions]>): Promise<CaptureResult[]>
+}
+
+export interface NgxConfig {
+  readonly subsystem: 'http'
+  readonly debug: boolean
+  readonly nginxVersion: number
+  readonly ngxLuaVersion: number
+  readonly nrestyVersion: string
+  prefix(): string
+  nginxConfigure(): string
+}
+
+export interface NgxWorker {
+  id(): number
+  count(): number
+  pid(): number
+  exiting(): boolean
+}
+
+type Constants = typeof CORE_CONSTANTS & typeof HTTP_STATUS & typeof HTTP_METHODS & typeof LOG_LEVELS
+
+export type OutputResult = Result<1, string>
+export type OutputOk = Ok<1>
+
+export interface Ngx extends Constants {
+  readonly var: VarTable
+  ctx: NgxCtx
+  readonly header: HeaderTable
+  /** Response status; 0 until set or sent. */
+  status: number
+  readonly headersSent: boolean
+  readonly isSubrequest: boolean
+  readonly arg: BodyFilterArg
+  readonly req: NgxReq
+  readonly resp: NgxResp
+  readonly location: NgxLocation
+  readonly config: NgxConfig
+  readonly worker: NgxWorker
+  readonly null: null
+
+  say(...args: unknown[]): OutputResult
+  print(...args: unknown[]): OutputResult
+  /** `wait` resolves once the output reached the socket (or send_timeout). */
+  flush(wait?: boolean): Promise<OutputResult>
+  eof(): OutputResult
+  sendHeaders(): OutputResult
+  /** Ends the phase (`ngx.OK`) or the request (≥ 200, `ngx.ERROR`, 444). Never returns. */
+  exit(status: number): never
+  redirect(uri: string, status?: number): never
+  /** Internal redirect: re-matches locations for `uri`; resets `ngx.ctx`. Never returns. */
+  exec(uri: string, args?: string | Readonly<Record<string, unknown>>): never
+  onAbort(fn: () => unknown): OutputResult
+  log(level: number, ...args: unknown[]): void
+  getPhase(): Phase
+
+  now(): number
+  time(): number
+  updateTime(): void
+  today(): string
+  localtime(): string
+  utctime(): string
+  httpTime(sec: number): string
+  cookieTime(sec: number): string
+  parseHttpTime(s: string): number | undefined
+
+  encodeBase64(s: string | Uint8Array, noPadding?: boolean): string
+  decodeBase64(s: string): Buffer | undefined
+  md5(s: string | Uint8Array): string
+  md5Bin(s: string | Uint8Array): Buffer
+  sha1Bin(s: string | Uint8Array): Buffer
+  hmacSha1(key: string | Uint8Array, s: string | Uint8Array): Buffer
+  crc32Short(s: string | Uint8Array): number
+  crc32Long(s: string | Uint8Array): number
+  escapeUri(s: string | Uint8Array, type?: number): string
+  unescapeUri(s: string): string
+  encodeArgs(args: Readonly<Record<string, unknown>>): string
+  decodeArgs(s: string, max?: number): Args
+  quoteSqlStr(s: string): string
+}

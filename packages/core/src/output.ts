@@ -1,0 +1,312 @@
+// Response output: headers (header filter, default type, add_header), the body filter
+// chain per chunk, buffering and writing to node's ServerResponse, and nginx's special
+// responses. Output is buffered until a flush, eof, or 64 KiB, so a whole small response
+// leaves in one write with a Content-Length.
+import { REASON_PHRASES, NRESTY_VERSION, LOG_LEVELS } from './constants.ts'
+import { argError, stateError } from './errors.ts'
+import type { OutputResult } from './ngx.ts'
+import { CTX_RAC, PHASE_BIT } from './phase.ts'
+import type { NgxRequest } from './request.ts'
+import { fail as failResult, ok } from './result.ts'
+import { EXIT } from './signals.ts'
+import { specialPage } from './special-response.ts'
+import { luaNumberToString } from './tostring.ts'
+
+export const OK: OutputResult = Object.freeze(ok(1 as const))
+const failures = new Map<string, OutputResult>()
+/** A frozen `{ ok: false, err }`, allocated once per distinct message. */
+export function fail(err: string): OutputResult {
+  let f = failures.get(err)
+  if (f === undefined) failures.set(err, (f = Object.freeze(failResult(err))))
+  return f
+}
+
+const SERVER = `nresty/${NRESTY_VERSION}`
+const FLUSH_AT = 64 * 1024
+/** Statuses `add_header` applies to without `always` (nginx). */
+const ADD_HEADER_STATUS = new Set([200, 201, 204, 206, 301, 302, 303, 304, 307, 308])
+/** Statuses after which nginx closes the connection. */
+const CLOSE_STATUS = new Set([400, 408, 413, 414, 444, 499])
+const REDIRECTS = new Set([301, 302, 303, 307, 308])
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return v !== null && typeof v === 'object' && typeof (v as { then?: unknown }).then === 'function'
+}
+
+/** Renders ngx.say/print arguments as ngx_lua does (nested arrays flattened). */
+function render(args: readonly unknown[], fname: string): string | Buffer {
+  let s = ''
+  let bufs: Buffer[] | undefined
+  const put = (v: unknown, argn: number, nested: boolean): void => {
+    switch (typeof v) {
+      case 'string': s += v; return
+      case 'number': s += luaNumberToString(v); return
+      case 'boolean': s += v ? 'true' : 'false'; return
+      case 'undefined': s += 'nil'; return
+      case 'object':
+        if (v === null) { s += 'null'; return }
+        if (v instanceof Uint8Array) {
+          bufs ??= []
+          if (s !== '') { bufs.push(Buffer.from(s)); s = '' }
+          bufs.push(Buffer.from(v.buffer, v.byteOffset, v.byteLength))
+          return
+        }
+        if (Array.isArray(v)) { for (const e of v) put(e, argn, true); return }
+        throw argError(nested ? `bad argument #${argn} to '${fname}' (non-array table found)` : `bad argument #${argn} to '${fname}' (string, number, boolean, nil, ngx.null, or array table expected, got table)`)
+      default:
+        throw argError(`bad argument #${argn} to '${fname}' (string, number, boolean, nil, ngx.null, or array table expected, got ${typeof v === 'function' ? 'function' : typeof v})`)
+    }
+  }
+  for (let i = 0; i < args.length; i++) put(args[i], i + 1, false)
+  if (bufs === undefined) return s
+  if (s !== '') bufs.push(Buffer.from(s))
+  return Buffer.concat(bufs)
+}
+
+export function write(r: NgxRequest, args: readonly unknown[], newline: boolean, fname: string): OutputResult {
+  if ((PHASE_BIT[r._phase] & CTX_RAC) === 0) r._checkPhaseOrThrow(CTX_RAC)
+  let data = args.length === 1 && typeof args[0] === 'string' ? args[0] : render(args, fname)
+  if (newline) data = typeof data === 'string' ? data + '\n' : Buffer.concat([data, NEWLINE])
+  if (r._eof) return fail('nginx output filter error')
+  return emit(r, data, false)
+}
+const NEWLINE = Buffer.from('\n')
+
+export function sendHeaders(r: NgxRequest): OutputResult {
+  if ((PHASE_BIT[r._phase] & CTX_RAC) === 0) r._checkPhaseOrThrow(CTX_RAC)
+  if (!r._headersSent) sendHeader(r)
+  return OK
+}
+
+/** Runs the header filter once; the headers are written with the first body bytes. */
+export function sendHeader(r: NgxRequest): void {
+  if (r._headersSent) return
+  r._headersSent = true
+  if (r._status === 0) r._status = r._errStatus !== 0 ? r._errStatus : 200
+  const filters = r._loc.headerFilter
+  if (filters.length === 0) return
+  const prev = r._phase
+  r._phase = 'header_filter'
+  try {
+    for (let i = 0; i < filters.length; i++) {
+      const ret = filters[i]!(r)
+      if (isThenable(ret)) asyncFilter(r, ret, 'header_filter')
+    }
+  } catch (e) {
+    if (e === EXIT) {
+      if (r._exitCode >= 100) r._status = r._exitCode
+    } else {
+      r._logRaw(LOG_LEVELS.ERR, `failed to run header_filter handler: ${errText(e)}`)
+      abort(r)
+    }
+  } finally {
+    r._phase = prev
+  }
+}
+
+function asyncFilter(r: NgxRequest, p: PromiseLike<unknown>, phase: string): void {
+  r._logRaw(LOG_LEVELS.ERR, `${phase} handlers must not be async (the response cannot wait for them)`)
+  p.then(undefined, () => undefined)
+}
+
+export function errText(e: unknown): string {
+  return e instanceof Error ? (e.stack ?? String(e)) : String(e)
+}
+
+/** Passes one chunk (and eof) through the body filters, then buffers or writes it. */
+export function emit(r: NgxRequest, chunk: string | Uint8Array, eof: boolean): OutputResult {
+  if (r._eof) return fail('nginx output filter error')
+  if (!r._headersSent) sendHeader(r)
+  const filters = r._loc.bodyFilter
+  if (filters.length !== 0 && r._parent === undefined) {
+    const arg = (r._arg ??= { 1: '', 2: false })
+    arg[1] = chunk
+    arg[2] = eof
+    const prev = r._phase
+    r._phase = 'body_filter'
+    try {
+      for (let i = 0; i < filters.length; i++) {
+        const ret = filters[i]!(r)
+        if (isThenable(ret)) asyncFilter(r, ret, 'body_filter')
+      }
+    } catch (e) {
+      if (e !== EXIT) {
+        r._logRaw(LOG_LEVELS.ERR, `failed to run body_filter handler: ${errText(e)}`)
+        abort(r)
+        return fail('nginx output filter error')
+      }
+    } finally {
+      r._phase = prev
+    }
+    const out = arg[1] as unknown
+    chunk = out === undefined || out === null ? '' : typeof out === 'string' || out instanceof Uint8Array ? out : render([out], 'body_filter')
+    eof = eof || arg[2] === true
+  }
+  const len = typeof chunk === 'string' ? chunk.length : chunk.byteLength
+  if (len !== 0) {
+    r._out.push(chunk)
+    r._outBytes += len
+  }
+  if (eof) finishOutput(r)
+  else if (r._outBytes >= FLUSH_AT && r._capture === undefined) flushOut(r)
+  return OK
+}
+
+export function eof(r: NgxRequest): OutputResult {
+  if ((PHASE_BIT[r._phase] & CTX_RAC) === 0) r._checkPhaseOrThrow(CTX_RAC)
+  if (r._eof) return OK
+  return emit(r, '', true)
+}
+
+export async function flush(r: NgxRequest, wait: boolean): Promise<OutputResult> {
+  if ((PHASE_BIT[r._phase] & CTX_RAC) === 0) r._checkPhaseOrThrow(CTX_RAC)
+  if (r._eof || r._capture !== undefined) return OK
+  if (!r._headersSent) return OK
+  flushOut(r)
+  const res = r._res
+  if (!wait || res === undefined || !res.writableNeedDrain) return OK
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      res.off('drain', onDrain)
+      r._logRaw(LOG_LEVELS.INFO, 'client timed out (110: Connection timed out) while sending to client')
+      abort(r)
+      resolve(fail('timeout'))
+    }, r._loc.sendTimeout)
+    const onDrain = (): void => {
+      clearTimeout(timer)
+      resolve(OK)
+    }
+    res.once('drain', onDrain)
+  })
+}
+
+function takeOut(r: NgxRequest): string | Buffer {
+  const out = r._out
+  let data: string | Buffer
+  if (out.length === 1) {
+    const c = out[0]!
+    data = typeof c === 'string' ? c : Buffer.from(c.buffer, c.byteOffset, c.byteLength)
+  } else if (out.every((c) => typeof c === 'string')) data = out.join('')
+  else data = Buffer.concat(out.map((c) => (typeof c === 'string' ? Buffer.from(c) : c)))
+  r._out = []
+  r._outBytes = 0
+  return data
+}
+
+function commit(r: NgxRequest, contentLength: number): void {
+  const res = r._res!
+  r._committed = true
+  const status = r._status
+  const headers = buildHeaders(r, status, contentLength)
+  if (CLOSE_STATUS.has(status)) res.shouldKeepAlive = false
+  res.writeHead(status, REASON_PHRASES.get(status) ?? '', headers)
+}
+
+/** Writes what is buffered, headers first; the response stays open. */
+function flushOut(r: NgxRequest): void {
+  const res = r._res
+  if (res === undefined || res.destroyed) return
+  if (!r._committed) commit(r, -1)
+  if (r._outBytes === 0) return
+  const data = takeOut(r)
+  r._bodySent += typeof data === 'string' ? Buffer.byteLength(data) : data.length
+  res.write(data)
+}
+
+function finishOutput(r: NgxRequest): void {
+  r._eof = true
+  if (r._capture !== undefined) {
+    r._capture.finish(r, r._outBytes === 0 ? '' : takeOut(r))
+    return
+  }
+  const res = r._res
+  if (res === undefined || res.destroyed) return
+  const data = r._outBytes === 0 ? '' : takeOut(r)
+  const len = typeof data === 'string' ? (data.length === 0 ? 0 : Buffer.byteLength(data)) : data.length
+  if (!r._committed) commit(r, len)
+  r._bodySent += len
+  if (len === 0) res.end()
+  else res.end(data)
+}
+
+function buildHeaders(r: NgxRequest, status: number, contentLength: number): string[] {
+  const h = r._respHeaders
+  const arr: string[] = ['Server', SERVER]
+  const noBody = status === 204 || status === 304 || (status >= 100 && status < 200)
+  if (!noBody && (h === undefined || (h.contentType === undefined && !h.contentTypeSet))) arr.push('Content-Type', r._loc.defaultType)
+  if (h !== undefined) {
+    const loc = h.get('location')
+    if (typeof loc === 'string' && loc.charCodeAt(0) === 47 /* / */) h.set('Location', absoluteLocation(r, loc))
+    h.writeTo(arr)
+  }
+  const adds = r._loc.addHeaders
+  if (adds.length !== 0 && r._parent === undefined) {
+    const always = ADD_HEADER_STATUS.has(status)
+    for (const a of adds) {
+      if (!a.always && !always) continue
+      const v = a.value.constant ?? a.value.render((name) => r._lookupVar(name))
+      if (v !== '') arr.push(a.name, v)
+    }
+  }
+  if (contentLength >= 0 && !noBody && (h === undefined || h.contentLength === undefined)) arr.push('Content-Length', String(contentLength))
+  return arr
+}
+
+/** nginx's absolute_redirect: `/x` becomes `http://host[:port]/x`. */
+function absoluteLocation(r: NgxRequest, path: string): string {
+  const host = r._lookupVar('host') ?? ''
+  const port = r._in.socket?.localPort
+  return `http://${host}${port === undefined || port === 80 ? '' : `:${port}`}${path}`
+}
+
+/** Ends a request with nginx's special response for `status` (error_page first). */
+export function sendSpecial(r: NgxRequest, status: number): boolean {
+  const pages = r._loc.errorPages
+  if (pages !== null && !r._errorPageDone && r._parent === undefined) {
+    const uri = pages.get(status)
+    if (uri !== undefined) {
+      r._errorPageDone = true
+      r._errStatus = status
+      if (r._method !== 'HEAD') r._method = 'GET'
+      r._execNamed = uri.charCodeAt(0) === 64
+      const q = uri.indexOf('?')
+      r._execUri = q < 0 ? uri : uri.slice(0, q)
+      r._execArgs = q < 0 ? undefined : uri.slice(q + 1)
+      return false // the runner redirects
+    }
+  }
+  r._status = status
+  const page = specialPage(status)
+  const h = r._respHeaders
+  if (page !== undefined) {
+    const headers = r._headers()
+    headers.set('Content-Type', 'text/html')
+    headers.set('Content-Length', undefined)
+  } else if (h !== undefined) h.set('Content-Length', undefined)
+  r._out = []
+  r._outBytes = 0
+  emit(r, page ?? '', true)
+  return true
+}
+
+export function redirect(r: NgxRequest, uri: string, status: number): never {
+  if (typeof uri !== 'string') throw argError('bad argument #1 to \'redirect\' (string expected)')
+  if (!REDIRECTS.has(status)) {
+    throw argError('only ngx.HTTP_MOVED_TEMPORARILY, ngx.HTTP_MOVED_PERMANENTLY, ngx.HTTP_PERMANENT_REDIRECT, ngx.HTTP_SEE_OTHER, and ngx.HTTP_TEMPORARY_REDIRECT are allowed')
+  }
+  for (let i = 0; i < uri.length; i++) {
+    const c = uri.charCodeAt(i)
+    if (c === 13 || c === 10) throw argError(`unsafe byte "0x${c.toString(16).padStart(2, '0')}" in redirect uri "${uri}"`)
+  }
+  if (r._headersSent) throw stateError('attempt to call ngx.redirect after sending out the headers')
+  r._headers().set('Location', uri)
+  r._exitCode = status
+  throw EXIT
+}
+
+/** Closes the connection without (more of) a response, as nginx's terminate. */
+export function abort(r: NgxRequest): void {
+  r._eof = true
+  const res = r._res
+  if (res !== undefined && !res.destroyed) res.destroy()
+}

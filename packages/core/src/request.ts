@@ -1,0 +1,405 @@
+// One request's state and the `ngx` object its handlers receive (they are the same object:
+// one allocation per request). Area files hold the logic: runner.ts (phases), output.ts
+// (response), var.ts (variables), req-api.ts (ngx.req), subrequest.ts (ngx.location).
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { decodeArgs, encodeArgs } from './args.ts'
+import type { Args } from './args.ts'
+import type { CompiledGateway, LocConf, ServerConf } from './conf.ts'
+import {
+  CORE_CONSTANTS, HTTP_METHODS, HTTP_STATUS, LOG_LEVELS, NGINX_VERSION_NUMBER, NGX_LUA_VERSION_NUMBER,
+  NRESTY_VERSION,
+} from './constants.ts'
+import {
+  crc32Long, crc32Short, decodeBase64, encodeBase64, hmacSha1, md5, md5Bin, sha1Bin,
+} from './encoding.ts'
+import { argError, stateError } from './errors.ts'
+import { escapeUri, quoteSqlStr, unescapeUri } from './escape.ts'
+import { callerLocation, formatLogArgs } from './log.ts'
+import type { ErrorLog, LogContext } from './log.ts'
+import type {
+  BodyFilterArg, HeaderTable, Ngx, NgxConfig, NgxCtx, NgxLocation, NgxReq, NgxResp, NgxWorker,
+  OutputResult, VarTable,
+} from './ngx.ts'
+import * as output from './output.ts'
+import { CTX_CTX, CTX_EXIT, CTX_HEADER, CTX_RAC, CTX_VAR, PHASE_BIT, assertPhase } from './phase.ts'
+import type { Phase } from './phase.ts'
+import { ReqApi } from './req-api.ts'
+import { RequestHeaders } from './req-headers.ts'
+import { ResponseHeaders } from './resp-headers.ts'
+import { headerProxy, RespApi } from './resp-api.ts'
+import { EXEC, EXIT } from './signals.ts'
+import { LocationApi } from './subrequest.ts'
+import type { CaptureSink } from './subrequest.ts'
+import {
+  cookieTime, httpTime, localtime, now, nowMs, parseHttpTime, time, today, updateTime, utctime,
+} from './time.ts'
+import { lookupVar, varProxy } from './var.ts'
+
+/** What a running server shares with its requests. */
+export interface Runtime {
+  readonly gw: CompiledGateway
+  readonly errorLog: ErrorLog
+  readonly workerId: number
+  readonly workerCount: number
+  exiting: boolean
+}
+
+let connectionSeq = 0
+const CONN_ID = Symbol('nresty.connection')
+const CONN_REQUESTS = Symbol('nresty.connectionRequests')
+interface TaggedSocket { [CONN_ID]?: number; [CONN_REQUESTS]?: number }
+
+const CONFIG: NgxConfig = {
+  subsystem: 'http',
+  debug: false,
+  nginxVersion: NGINX_VERSION_NUMBER,
+  ngxLuaVersion: NGX_LUA_VERSION_NUMBER,
+  nrestyVersion: NRESTY_VERSION,
+  prefix: () => currentPrefix,
+  nginxConfigure: () => '',
+}
+let currentPrefix = ''
+export function setPrefix(p: string): void {
+  currentPrefix = p.endsWith('/') ? p : p + '/'
+}
+
+// The interface below merges the constants' and global functions' types into the class.
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export class NgxRequest implements Ngx {
+  readonly _rt: Runtime
+  readonly _in: IncomingMessage
+  readonly _res: ServerResponse | undefined
+  readonly _main: NgxRequest
+  readonly _parent: NgxRequest | undefined
+  _srv: ServerConf
+  _loc: LocConf
+  _phase: Phase = 'server_rewrite'
+  _step = 0
+  _hIdx = 0
+  _method: string
+  _uri = ''
+  _args = ''
+  _requestUri: string
+  _captures: readonly string[] | undefined = undefined
+  _groups: Readonly<Record<string, string>> | undefined = undefined
+  _reqHeaders: RequestHeaders | undefined = undefined
+  _internal = false
+  _redirects = 0
+  _ctx: NgxCtx | undefined = undefined
+  _vars: Map<string, string> | undefined = undefined
+  _varTable: VarTable | undefined = undefined
+  _headerTable: HeaderTable | undefined = undefined
+  _reqApi: ReqApi | undefined = undefined
+  _respApi: RespApi | undefined = undefined
+  _locApi: LocationApi | undefined = undefined
+  _arg: BodyFilterArg | undefined = undefined
+  _status = 0
+  _errStatus = 0
+  _respHeaders: ResponseHeaders | undefined = undefined
+  _headersSent = false
+  _out: (string | Uint8Array)[] = []
+  _outBytes = 0
+  _committed = false
+  _eof = false
+  _finalized = false
+  _bodySent = 0
+  _exitCode = 0
+  _execUri = ''
+  _execArgs: string | undefined = undefined
+  _execNamed = false
+  _body: Buffer | undefined = undefined
+  _bodyRead = false
+  _bodyDiscarded = false
+  _bodyChunks = 0
+  _startMs: number
+  _capture: CaptureSink | undefined = undefined
+  _onAbort: (() => unknown) | undefined = undefined
+  _aborted = false
+  _errorPageDone = false
+  _logged = false
+
+  constructor(rt: Runtime, srv: ServerConf, inc: IncomingMessage, res: ServerResponse | undefined, parent?: NgxRequest) {
+    this._rt = rt
+    this._in = inc
+    this._res = res
+    this._parent = parent
+    this._main = parent === undefined ? this : parent._main
+    this._srv = srv
+    this._loc = srv.base
+    this._method = inc.method ?? 'GET'
+    this._requestUri = inc.url ?? '/'
+    this._startMs = nowMs()
+  }
+
+  // ---- ngx_lua constants (on the prototype, see below) ----
+  declare readonly OK: 0
+  declare readonly ERROR: -1
+  declare readonly AGAIN: -2
+  declare readonly DONE: -4
+  declare readonly DECLINED: -5
+
+  get null(): null {
+    return null
+  }
+
+  // ---- request data ----
+  get var(): VarTable {
+    if (!this._checkPhase(CTX_VAR)) assertPhase(this._phase, CTX_VAR)
+    return (this._varTable ??= varProxy(this))
+  }
+
+  get ctx(): NgxCtx {
+    if ((PHASE_BIT[this._phase] & CTX_CTX) === 0) assertPhase(this._phase, CTX_CTX)
+    return (this._ctx ??= {})
+  }
+
+  set ctx(v: NgxCtx) {
+    if (v === null || typeof v !== 'object') throw argError('ngx.ctx must be an object')
+    this._ctx = v
+  }
+
+  get header(): HeaderTable {
+    if (!this._checkPhase(CTX_HEADER)) assertPhase(this._phase, CTX_HEADER)
+    return (this._headerTable ??= headerProxy(this))
+  }
+
+  get status(): number {
+    return this._status
+  }
+
+  set status(v: number) {
+    if (!Number.isInteger(v) || v < 100 || v > 999) throw argError(`invalid HTTP status code ${v}`)
+    if (this._headersSent && this._phase !== 'header_filter') {
+      this._logRaw(LOG_LEVELS.ERR, 'attempt to set ngx.status after sending out response headers')
+      return
+    }
+    this._status = v
+  }
+
+  get headersSent(): boolean {
+    return this._headersSent
+  }
+
+  get isSubrequest(): boolean {
+    return this._parent !== undefined
+  }
+
+  get arg(): BodyFilterArg {
+    if (this._arg === undefined) throw stateError('ngx.arg is only available in a body filter')
+    return this._arg
+  }
+
+  get req(): NgxReq {
+    return (this._reqApi ??= new ReqApi(this))
+  }
+
+  get resp(): NgxResp {
+    return (this._respApi ??= new RespApi(this))
+  }
+
+  get location(): NgxLocation {
+    return (this._locApi ??= new LocationApi(this))
+  }
+
+  get config(): NgxConfig {
+    return CONFIG
+  }
+
+  get worker(): NgxWorker {
+    const rt = this._rt
+    return { id: () => rt.workerId, count: () => rt.workerCount, pid: () => process.pid, exiting: () => rt.exiting }
+  }
+
+  // ---- output ----
+  say(...args: unknown[]): OutputResult {
+    return output.write(this, args, true, 'say')
+  }
+
+  print(...args: unknown[]): OutputResult {
+    return output.write(this, args, false, 'print')
+  }
+
+  flush(wait = false): Promise<OutputResult> {
+    return output.flush(this, wait)
+  }
+
+  eof(): OutputResult {
+    return output.eof(this)
+  }
+
+  sendHeaders(): OutputResult {
+    return output.sendHeaders(this)
+  }
+
+  exit(status: number): never {
+    if (!this._checkPhase(CTX_EXIT)) assertPhase(this._phase, CTX_EXIT)
+    if (typeof status !== 'number' || !Number.isInteger(status)) throw argError('bad argument #1 to \'exit\' (number expected)')
+    this._exitCode = status
+    throw EXIT
+  }
+
+  redirect(uri: string, status = 302): never {
+    if (!this._checkPhase(CTX_RAC)) assertPhase(this._phase, CTX_RAC)
+    return output.redirect(this, uri, status)
+  }
+
+  exec(uri: string, args?: string | Readonly<Record<string, unknown>>): never {
+    if (!this._checkPhase(CTX_RAC)) assertPhase(this._phase, CTX_RAC)
+    if (typeof uri !== 'string' || uri === '') throw argError('The uri argument is empty')
+    if (this._headersSent) throw stateError('attempt to call ngx.exec after sending out response headers')
+    let a = typeof args === 'string' ? args : args === undefined ? undefined : encodeArgs(args)
+    let u = uri
+    const q = u.indexOf('?')
+    if (q >= 0) {
+      a = a === undefined || a === '' ? u.slice(q + 1) : `${u.slice(q + 1)}&${a}`
+      u = u.slice(0, q)
+    }
+    this._execUri = u
+    this._execArgs = a
+    this._execNamed = u.charCodeAt(0) === 64 /* @ */
+    throw EXEC
+  }
+
+  onAbort(fn: () => unknown): OutputResult {
+    if (!this._checkPhase(CTX_RAC)) assertPhase(this._phase, CTX_RAC)
+    if (typeof fn !== 'function') throw argError('bad argument #1 to \'on_abort\' (function expected)')
+    if (this._onAbort !== undefined) return output.fail('duplicate call')
+    this._onAbort = fn
+    const res = this._main._res
+    res?.once('close', () => {
+      if (res.writableFinished || this._main._finalized) return
+      this._aborted = true
+      try {
+        const ret = fn()
+        if (ret instanceof Promise) ret.catch((e: unknown) => this._logRaw(LOG_LEVELS.ERR, `on_abort callback failed: ${output.errText(e)}`))
+      } catch (e) {
+        this._logRaw(LOG_LEVELS.ERR, `on_abort callback failed: ${output.errText(e)}`)
+      }
+    })
+    return output.OK
+  }
+
+  log(level: number, ...args: unknown[]): void {
+    if (!Number.isInteger(level) || level < 0 || level > 8) throw argError(`bad log level: ${level}`)
+    const log = this._rt.errorLog
+    if (!log.enabled(level)) return
+    const msg = `[ts] ${callerLocation(this.log)}: ${formatLogArgs(args)}`
+    log.write(level, msg, this._logContext())
+  }
+
+  getPhase(): Phase {
+    return this._phase
+  }
+
+  // ---- internal ----
+  /** True when the current phase is in `mask`. */
+  _checkPhase(mask: number): boolean {
+    return (PHASE_BIT[this._phase] & mask) !== 0
+  }
+
+  /** Throws ngx_lua's "API disabled in the context of …" unless the phase is in `mask`. */
+  _checkPhaseOrThrow(mask: number): void {
+    if ((PHASE_BIT[this._phase] & mask) === 0) assertPhase(this._phase, mask)
+  }
+
+  _lookupVar(name: string): string | undefined {
+    return lookupVar(this, name)
+  }
+
+  /** The incoming headers (lazily indexed; ngx.req.set_header changes them). */
+  _reqH(): RequestHeaders {
+    return (this._reqHeaders ??= new RequestHeaders(this._in.rawHeaders))
+  }
+
+  /** The request's Content-Length, or -1; read from the raw headers without building an object. */
+  _contentLength(): number {
+    if (this._reqHeaders !== undefined) {
+      const v = this._reqHeaders.get('content-length')
+      return v === undefined ? -1 : Number(v)
+    }
+    const raw = this._in.rawHeaders
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = raw[i]!
+      if (name.length === 14 && name.toLowerCase() === 'content-length') return Number(raw[i + 1])
+    }
+    return -1
+  }
+
+  _headers(): ResponseHeaders {
+    return (this._respHeaders ??= new ResponseHeaders())
+  }
+
+  _connId(): number {
+    const s = this._in.socket as unknown as TaggedSocket | null
+    if (s === null) return 0
+    return (s[CONN_ID] ??= ++connectionSeq)
+  }
+
+  _connRequests(): number {
+    const s = this._in.socket as unknown as TaggedSocket | null
+    if (s === null) return 1
+    return s[CONN_REQUESTS] ?? 1
+  }
+
+  static _countRequest(inc: IncomingMessage): void {
+    const s = inc.socket as unknown as TaggedSocket | null
+    if (s !== null) s[CONN_REQUESTS] = (s[CONN_REQUESTS] ?? 0) + 1
+  }
+
+  _requestLine(): string {
+    return `${this._main._method} ${this._main._requestUri} HTTP/${this._in.httpVersion}`
+  }
+
+  _logContext(): LogContext {
+    const host = this._reqH().get('host')
+    const ctx: { -readonly [K in keyof LogContext]: LogContext[K] } = {
+      connection: this._connId(),
+      client: this._in.socket?.remoteAddress ?? '',
+      server: this._srv.primaryName,
+      request: this._requestLine(),
+    }
+    if (this._parent !== undefined) ctx.subrequest = this._uri
+    if (host !== undefined) ctx.host = host
+    return ctx
+  }
+
+  /** Logs without the `[ts] file:line` prefix (nginx's own messages). */
+  _logRaw(level: number, msg: string): void {
+    const log = this._rt.errorLog
+    if (log.enabled(level)) log.write(level, msg, this._logContext())
+  }
+
+  // ---- global ngx functions (also exported on their own) ----
+  declare now: () => number
+  declare time: () => number
+  declare updateTime: () => void
+  declare today: () => string
+  declare localtime: () => string
+  declare utctime: () => string
+  declare httpTime: (sec: number) => string
+  declare cookieTime: (sec: number) => string
+  declare parseHttpTime: (s: string) => number | undefined
+  declare encodeBase64: (s: string | Uint8Array, noPadding?: boolean) => string
+  declare decodeBase64: (s: string) => Buffer | undefined
+  declare md5: (s: string | Uint8Array) => string
+  declare md5Bin: (s: string | Uint8Array) => Buffer
+  declare sha1Bin: (s: string | Uint8Array) => Buffer
+  declare hmacSha1: (key: string | Uint8Array, s: string | Uint8Array) => Buffer
+  declare crc32Short: (s: string | Uint8Array) => number
+  declare crc32Long: (s: string | Uint8Array) => number
+  declare escapeUri: (s: string | Uint8Array, type?: number) => string
+  declare unescapeUri: (s: string) => string
+  declare encodeArgs: (args: Readonly<Record<string, unknown>>) => string
+  declare decodeArgs: (s: string, max?: number) => Args
+  declare quoteSqlStr: (s: string) => string
+}
+
+// Constants and request-independent functions live once on the prototype.
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-empty-object-type
+export interface NgxRequest extends Omit<Ngx, 'OK' | 'ERROR' | 'AGAIN' | 'DONE' | 'DECLINED'> {}
+Object.assign(NgxRequest.prototype, CORE_CONSTANTS, HTTP_STATUS, HTTP_METHODS, LOG_LEVELS, {
+  now, time, updateTime, today, localtime, utctime, httpTime, cookieTime, parseHttpTime,
+  encodeBase64, decodeBase64, md5, md5Bin, sha1Bin, hmacSha1, crc32Short, crc32Long,
+  escapeUri, unescapeUri, encodeArgs, quoteSqlStr,
+  decodeArgs: (s: string, max?: number): Args => decodeArgs(s, max).args,
+})
