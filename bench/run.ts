@@ -47,6 +47,8 @@ interface Sample {
   readonly rssKb: number
   /** Server CPU use during the run, in cores (1 = one core busy all the time). */
   readonly cpu: number
+  /** Server CPU time per request, in microseconds: steadier than req/s on a busy machine. */
+  readonly cpuUsPerReq: number
   readonly errors: string
 }
 
@@ -127,8 +129,8 @@ async function main(): Promise<void> {
         const t0 = performance.now()
         const out = await runWrk(r.port, DURATION)
         const seconds = (performance.now() - t0) / 1000
-        const after = cpuTicks(r.child.pid)
-        const sample = parseWrk(out, rssKb(r.child.pid), (after - before) / clockTicks() / seconds)
+        const cpuSeconds = (cpuTicks(r.child.pid) - before) / clockTicks()
+        const sample = parseWrk(out, rssKb(r.child.pid), cpuSeconds, seconds)
         r.samples.push(sample)
         parts.push(`${r.spec.kind} ${fmtInt(sample.rps)}`)
       }
@@ -360,10 +362,11 @@ function runWrk(port: number, seconds: number): Promise<string> {
   })
 }
 
-function parseWrk(out: string, rss: number, cpu: number): Sample {
+function parseWrk(out: string, rss: number, cpuSeconds: number, seconds: number): Sample {
   const rpsMatch = /Requests\/sec:\s+([\d.]+)/.exec(out)
+  const totalMatch = /(\d+) requests in /.exec(out)
   const p99Match = /^\s*99(?:\.0+)?%\s+([\d.]+)(us|ms|s|m)\s*$/m.exec(out)
-  if (rpsMatch === null || p99Match === null) throw new Error(`cannot parse wrk output: ${oneLine(out)}`)
+  if (rpsMatch === null || p99Match === null || totalMatch === null) throw new Error(`cannot parse wrk output: ${oneLine(out)}`)
   const unit: Record<string, number> = { us: 0.001, ms: 1, s: 1000, m: 60_000 }
   const errors: string[] = []
   const non2xx = /Non-2xx or 3xx responses:\s+(\d+)/.exec(out)
@@ -378,7 +381,8 @@ function parseWrk(out: string, rss: number, cpu: number): Sample {
     rps: Number(rpsMatch[1]),
     p99Ms: Number(p99Match[1]) * unit[p99Match[2]!]!,
     rssKb: rss,
-    cpu,
+    cpu: cpuSeconds / seconds,
+    cpuUsPerReq: (cpuSeconds * 1e6) / Math.max(1, Number(totalMatch[1])),
     errors: errors.join('; '),
   }
 }
@@ -435,6 +439,7 @@ interface Summary {
   readonly p99Ms: number
   readonly rssKb: number
   readonly cpu: number
+  readonly cpuUsPerReq: number
 }
 
 function summary(row: Row): Summary | undefined {
@@ -444,17 +449,18 @@ function summary(row: Row): Summary | undefined {
     p99Ms: median(row.samples.map((s) => s.p99Ms)),
     rssKb: median(row.samples.map((s) => s.rssKb)),
     cpu: median(row.samples.map((s) => s.cpu)),
+    cpuUsPerReq: median(row.samples.map((s) => s.cpuUsPerReq)),
   }
 }
 
 function printTable(rows: readonly Row[]): void {
-  const header = ['server', 'req/s', 'p99', 'RSS', 'CPU', 'runs (req/s)']
+  const header = ['server', 'req/s', 'p99', 'RSS', 'CPU', 'CPU/req', 'runs (req/s)']
   const lines: string[][] = [header]
   const notes: string[] = []
   for (const row of rows) {
     const s = summary(row)
     if (s === undefined) {
-      lines.push([row.spec.label, row.status, '', '', '', ''])
+      lines.push([row.spec.label, row.status, '', '', '', '', ''])
       if (row.reason !== '') notes.push(`${row.spec.label}: ${row.reason}`)
       continue
     }
@@ -464,24 +470,25 @@ function printTable(rows: readonly Row[]): void {
       `${s.p99Ms.toFixed(2)} ms`,
       `${(s.rssKb / 1024).toFixed(1)} MB`,
       `${Math.round(s.cpu * 100)}%`,
+      `${s.cpuUsPerReq.toFixed(1)} us`,
       row.samples.map((x) => fmtInt(x.rps)).join(' / '),
     ])
     const errs = row.samples.map((x) => x.errors).filter((e) => e !== '')
     if (errs.length > 0) notes.push(`${row.spec.label}: ${errs.join(' | ')}`)
   }
   const widths = header.map((_, i) => Math.max(...lines.map((l) => l[i]!.length)))
-  const right = new Set([1, 2, 3, 4])
+  const right = new Set([1, 2, 3, 4, 5])
   const fmt = (l: string[]): string => l.map((c, i) => (right.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd()
-  process.stdout.write(`\nmedians over ${ROUNDS} round(s) of ${DURATION}s (p99 from wrk --latency; RSS after the run; CPU = server core use):\n`)
+  process.stdout.write(`\nmedians over ${ROUNDS} round(s) of ${DURATION}s (p99 from wrk --latency; RSS after the run;\nCPU = server core use, CPU/req = server CPU time per request):\n`)
   process.stdout.write(fmt(lines[0]!) + '\n' + widths.map((w) => '-'.repeat(w)).join('  ') + '\n')
   for (const l of lines.slice(1)) process.stdout.write(fmt(l) + '\n')
   for (const n of notes) process.stdout.write(`note: ${n}\n`)
 }
 
 function printRatios(rows: Map<Kind, Row>): void {
-  const rps = (k: Kind): number | undefined => {
+  const get = (k: Kind): Summary | undefined => {
     const r = rows.get(k)
-    return r === undefined ? undefined : summary(r)?.rps
+    return r === undefined ? undefined : summary(r)
   }
   const ratios: Array<[string, Kind, Kind, number | undefined]> = [
     ['nresty hello / node:http', 'nresty', 'node', 0.95],
@@ -490,17 +497,17 @@ function printRatios(rows: Map<Kind, Row>): void {
     ['OpenResty / node:http', 'openresty', 'node', undefined],
     ['nresty hello / OpenResty', 'nresty', 'openresty', undefined],
   ]
-  process.stdout.write('\nratios (req/s):\n')
+  process.stdout.write('\nratios: req/s, and the same from server CPU per request (inverse ratio; steadier when the machine is busy):\n')
   const w = Math.max(...ratios.map((r) => r[0].length))
   for (const [name, a, b, target] of ratios) {
-    const x = rps(a)
-    const y = rps(b)
+    const x = get(a)
+    const y = get(b)
     let text: string
-    if (x === undefined || y === undefined || y === 0) text = 'n/a'
+    if (x === undefined || y === undefined || y.rps === 0) text = 'n/a'
     else {
-      const v = x / y
-      text = v.toFixed(3)
-      if (target !== undefined) text += `  (target >= ${target.toFixed(2)}: ${v >= target ? 'met' : 'MISSED'})`
+      const v = x.rps / y.rps
+      text = `${v.toFixed(3)}   by CPU/req ${(y.cpuUsPerReq / x.cpuUsPerReq).toFixed(3)}`
+      if (target !== undefined) text += `   (target >= ${target.toFixed(2)}: ${v >= target ? 'met' : 'MISSED'})`
     }
     process.stdout.write(`  ${name.padEnd(w)}  ${text}\n`)
   }

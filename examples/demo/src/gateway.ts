@@ -29,6 +29,8 @@ function access(ngx: Ngx): void {
 export function demoGateway(listen: ListenSpec = '127.0.0.1:8080', prefix?: string): Gateway {
   return defineGateway({
     ...(prefix === undefined ? {} : { prefix }),
+    // notice, so the log phase's per-request line shows in logs/error.log.
+    errorLog: { path: 'logs/error.log', level: 'notice' },
     servers: [{
       listen,
       serverName: 'localhost',

@@ -77,6 +77,22 @@ describe('compileRegex: anchors', () => {
   })
 })
 
+describe('compileRegex: PCRE meanings JS differs on', () => {
+  it('lets . match \\r but not \\n', () => {
+    expect(re('^/a.b$').test('/a\rb')).toBe(true)
+    expect(re('^/a.b$').test('/a\nb')).toBe(false)
+  })
+  it('keeps JS\'s . when (?s) is used', () => {
+    expect(re('(?s)^a.b$').test('a\nb')).toBe(true)
+  })
+  it('lets \\s match ASCII spaces only', () => {
+    expect(re('^\\s+$').test(' \t\n\r\f\v')).toBe(true)
+    expect(re('^\\s$').test('\xa0')).toBe(false)
+    expect(re('^\\S$').test('\xa0')).toBe(true)
+    expect(re('^[\\sx]+$').test(' x')).toBe(true)
+  })
+})
+
 describe('compileRegex: PCRE escapes JS lacks', () => {
   // reference: "location ~ ^/h\h/" matches "/h /" and "/h\t/" but not "/hh/"
   it('reads \\h as horizontal space, not the letter h', () => {

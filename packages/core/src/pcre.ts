@@ -7,8 +7,9 @@ const fail = (why: string, src: string): never => {
 }
 const SYNTAX = '^$\\.*+?()[]{}|/'
 const JS_ESCAPES = 'dDwWsSbBnrtf0123456789cx'
-const HSPACE = '\\t \\xa0\\u1680\\u180e\\u2000-\\u200a\\u202f\\u205f\\u3000'
-const VSPACE = '\\n\\x0b\\f\\r\\x85\\u2028\\u2029'
+const SPACE = '\\t\\n\\x0b\\f\\r '
+const HSPACE = '\\t \\xa0' // PCRE without UTF: bytes only
+const VSPACE = '\\n\\x0b\\f\\r\\x85'
 const POSIX: Readonly<Record<string, string>> = {
   alpha: 'A-Za-z', digit: '0-9', alnum: 'A-Za-z0-9', upper: 'A-Z', lower: 'a-z', word: '\\w',
   space: '\\t\\n\\x0b\\f\\r ', blank: ' \\t', xdigit: '0-9A-Fa-f', punct: '!-\\/:-@\\[-`{-~',
@@ -49,6 +50,8 @@ function escape(src: string, i: number, inClass: boolean): [string, number] {
     case 'A': return [outside('(?<![\\s\\S])'), i + 2]
     case 'z': return [outside('(?![\\s\\S])'), i + 2]
     case 'Z': return [outside('(?=\\n?(?![\\s\\S]))'), i + 2]
+    case 's': return [inClass ? SPACE : `[${SPACE}]`, i + 2] // JS \s also takes \xa0 and Unicode spaces
+    case 'S': return [inClass ? '\\S' : `[^${SPACE}]`, i + 2]
     case 'h': return [inClass ? HSPACE : `[${HSPACE}]`, i + 2]
     case 'H': return [outside(`[^${HSPACE}]`), i + 2]
     case 'v': return [inClass ? VSPACE : `[${VSPACE}]`, i + 2]
@@ -119,15 +122,17 @@ function group(src: string, i: number, atStart: boolean): Group {
 /**
  * Compiles a PCRE pattern (as nginx.conf holds it) into a JS RegExp: `(?P<n>`, `(?'n'`,
  * `(?P=n)`, `\g`/`\k` references, leading and inline `(?imsx)` options (inline ones become
- * `(?i:…)` modifier groups), `\A \z \Z \h \v \R \Q…\E \x{…}`, POSIX classes, and PCRE's `$`
- * (which also matches before a final newline). Constructs JS cannot express (atomic groups,
- * possessive quantifiers, recursion, `\K`, `\G`) throw a ConfError worded like nginx's.
- * Limit: JS matches UTF-16 code units where nginx's PCRE matches bytes.
+ * `(?i:…)` modifier groups), `\A \z \Z \h \v \R \Q…\E \x{…}`, POSIX classes, and PCRE's
+ * meaning of `$` (also before a final newline), `.` (all but \n) and `\s` (ASCII spaces).
+ * What JS cannot express (atomic groups, possessive quantifiers, recursion, `\K`, `\G`)
+ * throws a ConfError worded like nginx's. Limit: JS matches UTF-16 code units where nginx's
+ * PCRE matches bytes, so `.` takes one char of a decoded UTF-8 sequence, not one byte.
  */
 export function compileRegex(src: string, caseless: boolean): RegExp {
   let flags = caseless ? 'i' : ''
   let out = ''
   let unicode = false
+  const dotAll = /\(\?[a-z]*s[a-z-]*[:)]/.test(src) // with (?s) somewhere, keep JS's own "."
   let quant = false // the last token emitted was a quantifier
   const frames: string[][] = [[]] // per open group: inline option groups to close at its end
   let i = 0
@@ -187,7 +192,8 @@ export function compileRegex(src: string, caseless: boolean): RegExp {
     } else if (c === '+' && wasQuant) {
       return fail('possessive quantifiers are not supported', src)
     } else {
-      if (c === '$') out += '(?=\\n?$)'
+      if (c === '$') out += '(?=\\n?$)' // PCRE's $ also matches before a final newline
+      else if (c === '.' && !dotAll) out += '[^\\n]' // JS's . also stops at \r, \u2028, \u2029
       else out += c
       quant = c === '*' || c === '+' || (c === '?' && !wasQuant) || (c === '}' && /\{\d+(,\d*)?\}$/.test(out))
       i++
