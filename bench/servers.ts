@@ -48,10 +48,13 @@ function fail(msg: string): never {
   process.exit(2)
 }
 
-/** The baseline: node:http with nothing on top. */
+/**
+ * The baseline: node:http with nothing on top. setHeader + end (not writeHead + end) so node
+ * frames the body with Content-Length, as nresty does, rather than chunked.
+ */
 function startNode(): Promise<() => Promise<void>> {
   const server = createServer((_req, res) => {
-    res.writeHead(200, { 'Content-Type': 'text/plain' })
+    res.setHeader('Content-Type', 'text/plain')
     res.end('hello\n')
   })
   return new Promise((ok, ko) => {

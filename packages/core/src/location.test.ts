@@ -277,6 +277,11 @@ describe('LocationTree: configuration errors', () => {
   it('accepts a nested regex anywhere', () => {
     expect(() => tree([['/a', 'A', [['~ x', 'X']]]])).not.toThrow()
   })
+  it('compiles a ParsedLocation given with a regex kind but no RegExp', () => {
+    const t = new LocationTree<string>()
+    t.add({ kind: 'iregex', path: '\\.PNG$', regex: undefined }, 'R')
+    expect(at(t, '/a.png')).toBe('R')
+  })
   it('accepts an already parsed location', () => {
     const t = new LocationTree<string>()
     t.add(parseLocation('= /p'), 'P')

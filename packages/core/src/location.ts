@@ -19,7 +19,12 @@ export interface LocationMatch<T> {
   readonly groups: Readonly<Record<string, string>> | undefined
 }
 
-/** Parses what follows `location` in nginx.conf: `= /x`, `^~ /a/`, `/p`, `~ re`, `~* re`, `@name`, `=/x`, `~re`, `~*re`. */
+/**
+ * Parses what follows `location` in nginx.conf: `= /x`, `^~ /a/`, `/p`, `~ re`, `~* re`,
+ * `@name`, and the glued forms nginx accepts (`=/x`, `~re`, `~*re`; `^~/a` is a plain prefix
+ * named `^~/a`). The modifier ends at the first whitespace; the rest is the path or pattern as
+ * is (already unquoted). Throws nginx's `[emerg]` text as a ConfError.
+ */
 export function parseLocation(spec: string): ParsedLocation {
   spec = spec.trim()
   if (spec === '') throw new ConfError('invalid number of arguments in "location" directive')
@@ -61,8 +66,15 @@ export class LocationTree<T> {
   readonly #named = new Map<string, T>()
   readonly #all: Entry<T>[] = []
 
+  /**
+   * Adds a location; `children` holds its nested locations. Throws nginx's `[emerg]` texts
+   * (`duplicate location "/x"`, `location "/b" is outside location "/a"`, …) as ConfErrors.
+   */
   add(spec: string | ParsedLocation, value: T, children?: LocationTree<T>): void {
-    const loc = typeof spec === 'string' ? parseLocation(spec) : spec
+    let loc = typeof spec === 'string' ? parseLocation(spec) : spec
+    if ((loc.kind === 'regex' || loc.kind === 'iregex') && loc.regex === undefined) {
+      loc = { ...loc, regex: compileRegex(loc.path, loc.kind === 'iregex') }
+    }
     const isRegex = loc.regex !== undefined
     for (const c of children === undefined ? [] : children.#all) {
       const inner = c.loc
@@ -74,8 +86,14 @@ export class LocationTree<T> {
     const inclusive = loc.kind === 'prefix' || loc.kind === 'noregex'
     const dup = loc.kind === 'exact' ? this.#exact.has(loc.path) : inclusive && this.#prefixes.some((p) => p.loc.path === loc.path)
     if (dup) throw new ConfError(`duplicate location "${loc.path}"`)
+    // capture groups: an empty alternative makes any pattern match '', with every group unset
     const groups = isRegex ? (new RegExp(`(?:${(loc.regex as RegExp).source})|`, loc.regex?.flags).exec('') as RegExpExecArray).length - 1 : 0
-    const e: Entry<T> = { loc, children: children !== undefined && children.#all.length !== 0 ? children : undefined, groups, hit: { value, captures: undefined, groups: undefined } }
+    const e: Entry<T> = {
+      loc,
+      children: children !== undefined && children.#all.length !== 0 ? children : undefined,
+      groups,
+      hit: { value, captures: undefined, groups: undefined },
+    }
     this.#all.push(e)
     if (loc.kind === 'named') {
       if (!this.#named.has(loc.path)) this.#named.set(loc.path, value) // nginx uses the first one

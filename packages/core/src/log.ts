@@ -128,11 +128,14 @@ export interface ErrorLogOptions {
   /** The lowest severity written; nginx's default is `error`. */
   readonly level?: LogLevelName
   readonly pid?: number
-  /** Write each line with a blocking write(2), as a dying process must. */
+  /**
+   * Write each line with a blocking write(2) (the default, as nginx does): a line is on disk
+   * when write() returns, and a crash loses nothing. `false` batches through sonic-boom.
+   */
   readonly sync?: boolean
 }
 
-/** nginx's `error_log`: appends formatted lines without blocking the event loop per line. */
+/** nginx's `error_log`: appends formatted lines, each written when logged (see `sync`). */
 export class ErrorLog {
   readonly path: string
   readonly level: number
@@ -143,7 +146,7 @@ export class ErrorLog {
     this.path = opts.path
     this.level = levelFromName(opts.level ?? 'error')
     this.pid = opts.pid ?? process.pid
-    this.file = new LogFile(opts.path, { sync: opts.sync ?? false })
+    this.file = new LogFile(opts.path, { sync: opts.sync ?? true })
   }
 
   enabled(level: number): boolean {

@@ -10,6 +10,7 @@ import type { NgxRequest } from './request.ts'
 import { fail as failResult, ok } from './result.ts'
 import { EXIT } from './signals.ts'
 import { specialPage } from './special-response.ts'
+import type { ServerResponse } from 'node:http'
 import { luaNumberToString } from './tostring.ts'
 
 export const OK: OutputResult = Object.freeze(ok(1 as const))
@@ -210,7 +211,22 @@ function flushOut(r: NgxRequest): void {
   if (r._outBytes === 0) return
   const data = takeOut(r)
   r._bodySent += typeof data === 'string' ? Buffer.byteLength(data) : data.length
-  res.write(data)
+  if (!res.write(data)) armSendTimeout(r, res, 'drain')
+}
+
+/**
+ * send_timeout: a client that stops reading for that long is cut off. Armed only when node
+ * reports backpressure, so a fast client costs nothing.
+ */
+function armSendTimeout(r: NgxRequest, res: ServerResponse, until: 'drain' | 'finish'): void {
+  const timer = setTimeout(() => {
+    res.off(until, clear)
+    r._logRaw(LOG_LEVELS.INFO, 'client timed out (110: Connection timed out) while sending to client')
+    res.destroy()
+  }, r._loc.sendTimeout)
+  const clear = (): void => clearTimeout(timer)
+  res.once(until, clear)
+  res.once('close', clear)
 }
 
 function finishOutput(r: NgxRequest): void {
@@ -227,6 +243,8 @@ function finishOutput(r: NgxRequest): void {
   r._bodySent += len
   if (len === 0) res.end()
   else res.end(data)
+  // Data still queued in node (the kernel buffer is full): bound the wait for the client.
+  if ((res.socket?.writableLength ?? 0) > 0) armSendTimeout(r, res, 'finish')
 }
 
 function buildHeaders(r: NgxRequest, status: number, contentLength: number): string[] {

@@ -49,6 +49,7 @@ describe('compileRegex: options', () => {
     expect(re('^/a(?i)b').test('/aB')).toBe(true)
     expect(re('^/a(?i)b').test('/AB')).toBe(false)
   })
+  // reference: "location ~ ^/alt/(x(?i)b|c)$" matches /alt/C and /alt/xB, not /alt/Xb
   it('applies an inline option to the later alternatives of its group, as PCRE does', () => {
     expect(re('^(a(?i)b|c)$').test('C')).toBe(true)
     expect(re('^(a(?i)b|c)d$').test('cD')).toBe(false)
@@ -78,6 +79,7 @@ describe('compileRegex: anchors', () => {
 })
 
 describe('compileRegex: PCRE meanings JS differs on', () => {
+  // reference: "location ~ ^/dot/a.b$" matches /dot/a%0Db, not /dot/a%0Ab
   it('lets . match \\r but not \\n', () => {
     expect(re('^/a.b$').test('/a\rb')).toBe(true)
     expect(re('^/a.b$').test('/a\nb')).toBe(false)
@@ -85,6 +87,7 @@ describe('compileRegex: PCRE meanings JS differs on', () => {
   it('keeps JS\'s . when (?s) is used', () => {
     expect(re('(?s)^a.b$').test('a\nb')).toBe(true)
   })
+  // reference: "location ~ ^/sp/a\s$" matches /sp/a%20, not /sp/a%A0
   it('lets \\s match ASCII spaces only', () => {
     expect(re('^\\s+$').test(' \t\n\r\f\v')).toBe(true)
     expect(re('^\\s$').test('\xa0')).toBe(false)
@@ -105,6 +108,7 @@ describe('compileRegex: PCRE escapes JS lacks', () => {
     expect(re('^\\v$').test('\n')).toBe(true)
     expect(re('^a\\Rb$').test('a\r\nb')).toBe(true)
   })
+  // reference: "^/lit/\Qa.b\E$" matches /lit/a.b, not /lit/axb
   it('reads \\Q...\\E as a literal', () => {
     expect(re('^\\Q/a.b*\\E$').test('/a.b*')).toBe(true)
     expect(re('^\\Q/a.b*\\E$').test('/axbb')).toBe(false)
@@ -119,6 +123,7 @@ describe('compileRegex: PCRE escapes JS lacks', () => {
 })
 
 describe('compileRegex: character classes', () => {
+  // reference: "^/px/[[:digit:]]+$" matches /px/123, not /px/12a
   it('reads POSIX classes', () => {
     expect(re('^[[:digit:]]+$').test('123')).toBe(true)
     expect(re('^[[:alpha:][:digit:]_]+$').test('a1_')).toBe(true)

@@ -7,13 +7,7 @@ import type { ArgsResult, HeadersResult, NgxReq } from './ngx.ts'
 import { CONTEXT_NAME, CTX_BODY_DATA, CTX_POST_ARGS, CTX_RAC, CTX_REQ_WRITE, CTX_REQUEST, PHASE_BIT } from './phase.ts'
 import type { NgxRequest } from './request.ts'
 import { JUMP } from './signals.ts'
-
-function checkUnsafe(s: string, what: string): void {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i)
-    if (c < 0x20 || c === 0x7f) throw argError(`unsafe byte "0x${c.toString(16).padStart(2, '0')}" in ${what} "${s}"`)
-  }
-}
+import { checkSetUri } from './uri.ts'
 
 export class ReqApi implements NgxReq {
   readonly #r: NgxRequest
@@ -119,8 +113,9 @@ export class ReqApi implements NgxReq {
   setUri(uri: string, jump = false): void {
     const r = this.#r
     r._checkPhaseOrThrow(CTX_REQ_WRITE)
-    if (typeof uri !== 'string' || uri === '') throw argError('attempt to use zero-length uri')
-    checkUnsafe(uri, 'uri')
+    if (typeof uri !== 'string') throw argError('bad argument #1 to \'set_uri\' (string expected)')
+    const bad = checkSetUri(uri)
+    if (bad !== undefined) throw argError(bad)
     if (jump && (PHASE_BIT[r._phase] & (PHASE_BIT.rewrite | PHASE_BIT.server_rewrite)) === 0) {
       throw phaseError(CONTEXT_NAME[r._phase])
     }

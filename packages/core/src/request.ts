@@ -34,6 +34,7 @@ import {
   cookieTime, httpTime, localtime, now, nowMs, parseHttpTime, time, today, updateTime, utctime,
 } from './time.ts'
 import { lookupVar, varProxy } from './var.ts'
+import { parseExecTarget } from './uri.ts'
 
 /** What a running server shares with its requests. */
 export interface Runtime {
@@ -248,15 +249,18 @@ export class NgxRequest implements Ngx {
     if (typeof uri !== 'string' || uri === '') throw argError('The uri argument is empty')
     if (this._headersSent) throw stateError('attempt to call ngx.exec after sending out response headers')
     let a = typeof args === 'string' ? args : args === undefined ? undefined : encodeArgs(args)
+    const named = uri.charCodeAt(0) === 64 /* @ */
     let u = uri
-    const q = u.indexOf('?')
-    if (q >= 0) {
-      a = a === undefined || a === '' ? u.slice(q + 1) : `${u.slice(q + 1)}&${a}`
-      u = u.slice(0, q)
+    if (!named) {
+      // ngx.exec percent-decodes its target and refuses `..` and NUL, without normalizing.
+      const t = parseExecTarget(uri)
+      if (t === undefined) throw argError('unsafe uri')
+      u = t.uri
+      if (t.args !== undefined) a = a === undefined || a === '' ? t.args : `${t.args}&${a}`
     }
     this._execUri = u
     this._execArgs = a
-    this._execNamed = u.charCodeAt(0) === 64 /* @ */
+    this._execNamed = named
     throw EXEC
   }
 

@@ -221,10 +221,8 @@ function findLocation(r: NgxRequest): boolean {
     r._loc = r._srv.base
   } else {
     r._loc = m.value
-    if (m.captures !== undefined) {
-      r._captures = m.captures
-      r._groups = m.groups
-    }
+    r._captures = m.captures
+    r._groups = m.groups
     if (m.value.internal && !r._internal) {
       finish(r, 404)
       return false

@@ -124,6 +124,7 @@ function createHttpServer(rt: Runtime, group: ListenGroup): Server {
     }
     r._uri = target.uri
     r._args = target.args
+    r._requestUri = target.requestUri
     run(r)
   })
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => onClientError(rt, err, socket))

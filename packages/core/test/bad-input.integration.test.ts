@@ -63,3 +63,37 @@ describe('bad input', () => {
     expect(res.body).toContain('<title>404 Not Found</title>')
   })
 })
+
+describe('clients that go away or stop reading', () => {
+  it('a client that disconnects mid-handler does not disturb the server', async () => {
+    const t = await start({
+      '/slow': { content: async (ngx) => { await new Promise((r) => setTimeout(r, 100)); ngx.say('late'); await ngx.flush(true); ngx.say('later') } },
+      '/ok': { content: (ngx) => ngx.say('ok') },
+    })
+    await rawRequest(t.port, 'GET /slow HTTP/1.1\r\nHost: localhost\r\n\r\n', 20)
+    await new Promise((r) => setTimeout(r, 200))
+    expect((await get(t.port, '/ok')).body).toBe('ok\n')
+  })
+
+  it('a client that stops reading a large response is cut off after send_timeout', async () => {
+    const size = 64 * 1024 * 1024
+    const t = await start({ '/big': { sendTimeout: '300ms', content: (ngx) => ngx.print('x'.repeat(size)) } })
+    const { connect } = await import('node:net')
+    const sock = connect(t.port, '127.0.0.1')
+    sock.write('GET /big HTTP/1.1\r\nHost: localhost\r\n\r\n')
+    sock.pause()
+    await new Promise((r) => setTimeout(r, 1000))
+    expect(t.errorLog()).toContain('client timed out (110: Connection timed out) while sending to client')
+    // What the kernel already buffered still arrives, then the connection ends short.
+    let received = 0
+    const closed = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), 5000)
+      sock.on('data', (c: Buffer) => { received += c.length })
+      sock.on('close', () => { clearTimeout(timer); resolve(true) })
+      sock.resume()
+    })
+    sock.destroy()
+    expect(closed).toBe(true)
+    expect(received).toBeLessThan(size)
+  })
+})
