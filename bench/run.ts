@@ -186,6 +186,7 @@ async function startOne(spec: ServerSpec): Promise<Running | Row> {
   })
   child.stdout!.resume()
   child.on('exit', () => children.delete(child))
+  if (spec.kind === 'openresty' && child.pid !== undefined) guard(child.pid)
   const running: Running = { spec, child, port, dir, samples: [] }
   const up = await waitListening(child, port)
   if (up !== '') {
@@ -309,6 +310,16 @@ async function stop(child: ChildProcess): Promise<void> {
   const t = setTimeout(() => child.kill('SIGKILL'), 3000)
   await exited
   clearTimeout(t)
+}
+
+/**
+ * nginx does not watch its parent: a tiny shell holds a pipe from us and stops nginx when the
+ * pipe closes, so even a SIGKILLed bench leaves no server behind.
+ */
+function guard(pid: number): void {
+  const g = spawn('sh', ['-c', 'read _ignored; kill -TERM "$1" 2>/dev/null', 'sh', String(pid)], { stdio: ['pipe', 'ignore', 'ignore'] })
+  children.add(g)
+  g.on('exit', () => children.delete(g))
 }
 
 function cleanup(): void {

@@ -99,7 +99,11 @@ function runList(r: NgxRequest, list: readonly Handler[], phase: Phase): boolean
       ret.then(() => settle(r), (e: unknown) => onThrow(r, e))
       return false
     }
-    if (r._eof) return false
+    if (r._eof) {
+      // The handler ended the response (ngx.eof()): finish without running later phases.
+      finish(r, NGX_OK)
+      return false
+    }
   }
   return true
 }

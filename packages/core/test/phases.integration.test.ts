@@ -194,3 +194,15 @@ describe('phase checks', () => {
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms))
 }
+
+describe('early end of the response', () => {
+  it('ngx.eof() in access ends the request and still runs the log phase', async () => {
+    let logged = false
+    const t = await serve({ '/t': { access: (ngx) => { ngx.say('from access'); ngx.eof() }, content: (ngx) => ngx.say('never'), log: () => { logged = true } } })
+    s = t
+    const res = await get(t.port, '/t')
+    expect(res.body).toBe('from access\n')
+    await sleep(10)
+    expect(logged).toBe(true)
+  })
+})
