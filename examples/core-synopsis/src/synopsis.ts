@@ -32,6 +32,6 @@ for (const [path, init] of [
   ['/api/users', {}],
 ] as const) {
   const res = await fetch(base + path, init)
-  console.log(res.status, res.headers.get('x-served') ?? '-', (await res.text()).split('\n')[0])
+  console.log(res.status, res.headers.get('x-served') ?? '-', (await res.text()).split(/\r?\n/)[0])
 }
 await server.close()

@@ -200,7 +200,7 @@ function addListen(groups: Map<string, ListenGroup>, server: ServerConf, l: List
     isDefault = l.defaultServer === true
     backlog = l.backlog
   }
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfError(`invalid port in "${String(l)}" of the "listen" directive`)
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfError(`invalid port in "${typeof l === 'object' ? `${host}:${port}` : String(l)}" of the "listen" directive`)
   const key = `${host}:${port}`
   let g = groups.get(key)
   if (g === undefined) {

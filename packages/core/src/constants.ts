@@ -115,5 +115,5 @@ export const REASON_PHRASES: ReadonlyMap<number, string> = new Map([
 export const NRESTY_VERSION = '0.1.0'
 /** nginx version nresty behaves as (1.22.1 → 1022001), for `ngx.config.nginx_version`. */
 export const NGINX_VERSION_NUMBER = 1022001
-/** ngx_lua version nresty follows (0.10.26 → 10026), for `ngx.config.ngx_lua_version`. */
-export const NGX_LUA_VERSION_NUMBER = 10026
+/** ngx_lua version of the reference nresty is checked against (0.10.23 → 10023). */
+export const NGX_LUA_VERSION_NUMBER = 10023

@@ -1,7 +1,10 @@
 // The gateway definition: a plain data model plus handlers. It is what a TypeScript user
 // writes and what the nginx.conf front end fills in. Nothing here runs a request; conf.ts
 // compiles it into the per-location structures the request path reads.
+import type { LogLevelName } from './log.ts'
 import type { Ngx } from './ngx.ts'
+
+export type { LogLevelName }
 
 /** A phase handler. It may be async; `ngx.exit()` ends it (in TypeScript it never returns). */
 export type Handler = (ngx: Ngx) => unknown
@@ -89,7 +92,6 @@ export interface ServerDef extends LevelSettings {
   readonly locations?: Readonly<Record<string, LocationDef>>
 }
 
-export type LogLevelName = 'stderr' | 'emerg' | 'alert' | 'crit' | 'error' | 'warn' | 'notice' | 'info' | 'debug'
 
 export interface ErrorLogSpec {
   /** A path (relative to the prefix), or `'stderr'`. */

@@ -2,19 +2,11 @@
 
 import { ConfError } from './errors.ts'
 import { LogFile } from './log-file.ts'
+import { LOG_LEVELS } from './constants.ts'
 import { luaNumberToString } from './tostring.ts'
 
-export const LOG_LEVEL = {
-  STDERR: 0,
-  EMERG: 1,
-  ALERT: 2,
-  CRIT: 3,
-  ERR: 4,
-  WARN: 5,
-  NOTICE: 6,
-  INFO: 7,
-  DEBUG: 8,
-} as const
+/** ngx.STDERR … ngx.DEBUG (the same object as LOG_LEVELS in constants.ts). */
+export const LOG_LEVEL: typeof LOG_LEVELS = LOG_LEVELS
 
 export type LogLevelName = 'stderr' | 'emerg' | 'alert' | 'crit' | 'error' | 'warn' | 'notice' | 'info' | 'debug'
 

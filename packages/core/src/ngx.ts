@@ -4,6 +4,9 @@
 import type { CORE_CONSTANTS, HTTP_METHODS, HTTP_STATUS, LOG_LEVELS } from './constants.ts'
 import type { Args } from './args.ts'
 import type { Phase } from './phase.ts'
+import type { HeadersResult } from './resp-headers.ts'
+
+export type { HeadersResult }
 import type { Ok, Result } from './result.ts'
 
 /** Per-request data shared by the phases of one request (`ngx.ctx`). Augment it to type your fields. */
@@ -24,11 +27,6 @@ export interface BodyFilterArg {
   2: boolean
 }
 
-export interface HeadersResult {
-  readonly headers: Record<string, string | string[]>
-  /** True when there were more headers than `max` (ngx_lua's second return, "truncated"). */
-  readonly truncated: boolean
-}
 
 export interface ArgsResult {
   readonly args: Args

@@ -2,7 +2,7 @@
 // chain per chunk, buffering and writing to node's ServerResponse, and nginx's special
 // responses. Output is buffered until a flush, eof, or 64 KiB, so a whole small response
 // leaves in one write with a Content-Length.
-import { REASON_PHRASES, NRESTY_VERSION, LOG_LEVELS } from './constants.ts'
+import { LOG_LEVELS, NGX_ERROR, NRESTY_VERSION, REASON_PHRASES } from './constants.ts'
 import { argError, stateError } from './errors.ts'
 import type { OutputResult } from './ngx.ts'
 import { CTX_RAC, PHASE_BIT } from './phase.ts'
@@ -68,7 +68,6 @@ export function write(r: NgxRequest, args: readonly unknown[], newline: boolean,
   if ((PHASE_BIT[r._phase] & CTX_RAC) === 0) r._checkPhaseOrThrow(CTX_RAC)
   let data = args.length === 1 && typeof args[0] === 'string' ? args[0] : render(args, fname)
   if (newline) data = typeof data === 'string' ? data + '\n' : Buffer.concat([data, NEWLINE])
-  if (r._eof) return fail('nginx output filter error')
   return emit(r, data, false)
 }
 const NEWLINE = Buffer.from('\n')
@@ -88,21 +87,34 @@ export function sendHeader(r: NgxRequest): void {
   if (filters.length === 0) return
   const prev = r._phase
   r._phase = 'header_filter'
-  try {
-    for (let i = 0; i < filters.length; i++) {
+  for (let i = 0; i < filters.length; i++) {
+    try {
       const ret = filters[i]!(r)
       if (isThenable(ret)) asyncFilter(r, ret, 'header_filter')
+    } catch (e) {
+      if (e !== EXIT) {
+        r._logRaw(LOG_LEVELS.ERR, `failed to run header_filter handler: ${errText(e)}`)
+        abort(r)
+        break
+      }
+      // ngx.exit in a header filter: OK ends this handler; ERROR aborts; a status replaces
+      // the response (nginx's page for >= 300, an empty body otherwise).
+      const code = r._exitCode
+      if (code === NGX_ERROR) {
+        abort(r)
+        break
+      }
+      if (code >= 200) {
+        r._status = code
+        const page = code >= 300 ? specialPage(code) : undefined
+        if (page !== undefined) r._headers().set('Content-Type', 'text/html')
+        r._headers().set('Content-Length', undefined)
+        r._replaceBody = page ?? ''
+        break
+      }
     }
-  } catch (e) {
-    if (e === EXIT) {
-      if (r._exitCode >= 100) r._status = r._exitCode
-    } else {
-      r._logRaw(LOG_LEVELS.ERR, `failed to run header_filter handler: ${errText(e)}`)
-      abort(r)
-    }
-  } finally {
-    r._phase = prev
   }
+  r._phase = prev
 }
 
 function asyncFilter(r: NgxRequest, p: PromiseLike<unknown>, phase: string): void {
@@ -116,10 +128,17 @@ export function errText(e: unknown): string {
 
 /** Passes one chunk (and eof) through the body filters, then buffers or writes it. */
 export function emit(r: NgxRequest, chunk: string | Uint8Array, eof: boolean): OutputResult {
-  if (r._eof) return fail('nginx output filter error')
-  if (!r._headersSent) sendHeader(r)
+  if (r._eof) return fail('seen eof')
+  if (!r._headersSent) {
+    sendHeader(r)
+    if (r._replaceBody !== undefined) {
+      // A header filter ended the request with a status: its body replaces the output.
+      chunk = r._replaceBody
+      eof = true
+    }
+  }
   const filters = r._loc.bodyFilter
-  if (filters.length !== 0 && r._parent === undefined) {
+  if (filters.length !== 0) {
     const arg = (r._arg ??= { 1: '', 2: false })
     arg[1] = chunk
     arg[2] = eof
@@ -155,29 +174,26 @@ export function emit(r: NgxRequest, chunk: string | Uint8Array, eof: boolean): O
 
 export function eof(r: NgxRequest): OutputResult {
   if ((PHASE_BIT[r._phase] & CTX_RAC) === 0) r._checkPhaseOrThrow(CTX_RAC)
-  if (r._eof) return OK
   return emit(r, '', true)
 }
 
 export async function flush(r: NgxRequest, wait: boolean): Promise<OutputResult> {
   if ((PHASE_BIT[r._phase] & CTX_RAC) === 0) r._checkPhaseOrThrow(CTX_RAC)
-  if (r._eof || r._capture !== undefined) return OK
-  if (!r._headersSent) return OK
+  if (r._eof) return fail('seen eof')
+  if (!r._headersSent) return fail('nothing to flush')
+  if (r._capture !== undefined) return OK
   flushOut(r)
   const res = r._res
   if (!wait || res === undefined || !res.writableNeedDrain) return OK
+  // flushOut armed send_timeout, which destroys the connection when it fires.
   return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      res.off('drain', onDrain)
-      r._logRaw(LOG_LEVELS.INFO, 'client timed out (110: Connection timed out) while sending to client')
-      abort(r)
-      resolve(fail('timeout'))
-    }, r._loc.sendTimeout)
-    const onDrain = (): void => {
-      clearTimeout(timer)
-      resolve(OK)
+    const done = (): void => {
+      res.off('drain', done)
+      res.off('close', done)
+      resolve(res.destroyed ? fail(r._sendTimedOut ? 'timeout' : 'closed') : OK)
     }
-    res.once('drain', onDrain)
+    res.once('drain', done)
+    res.once('close', done)
   })
 }
 
@@ -222,6 +238,7 @@ function armSendTimeout(r: NgxRequest, res: ServerResponse, until: 'drain' | 'fi
   const timer = setTimeout(() => {
     res.off(until, clear)
     r._logRaw(LOG_LEVELS.INFO, 'client timed out (110: Connection timed out) while sending to client')
+    r._sendTimedOut = true
     res.destroy()
   }, r._loc.sendTimeout)
   const clear = (): void => clearTimeout(timer)

@@ -63,7 +63,7 @@ export class ReqApi implements NgxReq {
     r._checkPhaseOrThrow(CTX_POST_ARGS)
     if (r._bodyDiscarded) return { args: Object.create(null) as ArgsResult['args'], truncated: false }
     if (!r._bodyRead) throw stateError('no request body found; maybe you should turn on lua_need_request_body?')
-    return decodeArgs(r._body === undefined ? '' : r._body.toString('latin1'), max)
+    return decodeArgs(r._body === undefined ? '' : r._body.toString(), max)
   }
 
   readBody(): Promise<void> {

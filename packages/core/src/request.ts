@@ -12,7 +12,7 @@ import {
 import {
   crc32Long, crc32Short, decodeBase64, encodeBase64, hmacSha1, md5, md5Bin, sha1Bin,
 } from './encoding.ts'
-import { argError, stateError } from './errors.ts'
+import { argError, ERROR_CODES, NgxApiError, stateError } from './errors.ts'
 import { escapeUri, quoteSqlStr, unescapeUri } from './escape.ts'
 import { callerLocation, formatLogArgs } from './log.ts'
 import type { ErrorLog, LogContext } from './log.ts'
@@ -24,6 +24,7 @@ import * as output from './output.ts'
 import { CTX_CTX, CTX_EXIT, CTX_HEADER, CTX_RAC, CTX_VAR, PHASE_BIT, assertPhase } from './phase.ts'
 import type { Phase } from './phase.ts'
 import { ReqApi } from './req-api.ts'
+import { finish } from './runner.ts'
 import { RequestHeaders } from './req-headers.ts'
 import { ResponseHeaders } from './resp-headers.ts'
 import { headerProxy, RespApi } from './resp-api.ts'
@@ -118,6 +119,8 @@ export class NgxRequest implements Ngx {
   _aborted = false
   _errorPageDone = false
   _logged = false
+  _replaceBody: string | undefined = undefined
+  _sendTimedOut = false
 
   constructor(rt: Runtime, srv: ServerConf, inc: IncomingMessage, res: ServerResponse | undefined, parent?: NgxRequest) {
     this._rt = rt
@@ -155,6 +158,7 @@ export class NgxRequest implements Ngx {
   }
 
   set ctx(v: NgxCtx) {
+    if ((PHASE_BIT[this._phase] & CTX_CTX) === 0) assertPhase(this._phase, CTX_CTX)
     if (v === null || typeof v !== 'object') throw argError('ngx.ctx must be an object')
     this._ctx = v
   }
@@ -186,7 +190,7 @@ export class NgxRequest implements Ngx {
   }
 
   get arg(): BodyFilterArg {
-    if (this._arg === undefined) throw stateError('ngx.arg is only available in a body filter')
+    if (this._phase !== 'body_filter' || this._arg === undefined) throw new NgxApiError(ERROR_CODES.PHASE, 'API disabled in the current context')
     return this._arg
   }
 
@@ -273,11 +277,16 @@ export class NgxRequest implements Ngx {
     res?.once('close', () => {
       if (res.writableFinished || this._main._finalized) return
       this._aborted = true
+      // ngx.exit(status) in the callback (ngx_lua's idiom: ngx.exit(499)) ends the request.
+      const failed = (e: unknown): void => {
+        if (e === EXIT) finish(this._main, this._exitCode)
+        else this._logRaw(LOG_LEVELS.ERR, `on_abort callback failed: ${output.errText(e)}`)
+      }
       try {
         const ret = fn()
-        if (ret instanceof Promise) ret.catch((e: unknown) => this._logRaw(LOG_LEVELS.ERR, `on_abort callback failed: ${output.errText(e)}`))
+        if (ret instanceof Promise) ret.catch(failed)
       } catch (e) {
-        this._logRaw(LOG_LEVELS.ERR, `on_abort callback failed: ${output.errText(e)}`)
+        failed(e)
       }
     })
     return output.OK
@@ -351,7 +360,8 @@ export class NgxRequest implements Ngx {
   }
 
   _requestLine(): string {
-    return `${this._main._method} ${this._main._requestUri} HTTP/${this._in.httpVersion}`
+    const main = this._main
+    return `${main._in.method ?? 'GET'} ${main._in.url ?? '/'} HTTP/${main._in.httpVersion}`
   }
 
   _logContext(): LogContext {
@@ -362,8 +372,11 @@ export class NgxRequest implements Ngx {
       server: this._srv.primaryName,
       request: this._requestLine(),
     }
+    if (this._phase === 'log') ctx.action = 'logging request'
     if (this._parent !== undefined) ctx.subrequest = this._uri
     if (host !== undefined) ctx.host = host
+    const referrer = this._reqH().get('referer')
+    if (referrer !== undefined) ctx.referrer = referrer
     return ctx
   }
 

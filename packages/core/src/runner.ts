@@ -91,7 +91,14 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
 
 /** Runs handlers from `r._hIdx`; false when the request suspended or ended. */
 function runList(r: NgxRequest, list: readonly Handler[], phase: Phase): boolean {
-  while (r._hIdx < list.length) {
+  for (;;) {
+    // A handler that sent output (or ngx.eof()) before content ends the request there, as
+    // ngx_lua does: later handlers and phases do not run.
+    if (r._headersSent) {
+      finish(r, NGX_OK)
+      return false
+    }
+    if (r._hIdx >= list.length) return true
     r._phase = phase
     // Advance first: a handler that throws ngx.exit(ngx.OK) resumes at the next one.
     const ret = list[r._hIdx++]!(r)
@@ -99,13 +106,7 @@ function runList(r: NgxRequest, list: readonly Handler[], phase: Phase): boolean
       ret.then(() => settle(r), (e: unknown) => onThrow(r, e))
       return false
     }
-    if (r._eof) {
-      // The handler ended the response (ngx.eof()): finish without running later phases.
-      finish(r, NGX_OK)
-      return false
-    }
   }
-  return true
 }
 
 /** An async handler finished normally. */
@@ -154,7 +155,8 @@ function onExit(r: NgxRequest, code: number): void {
 export function finish(r: NgxRequest, code: number): void {
   if (r._finalized) return
   if (code === NGX_ERROR || code === 408 || code === 444 || code === 499) {
-    if (r._status === 0 && code !== NGX_ERROR) r._status = code
+    if (r._capture !== undefined) r._status = code === NGX_ERROR ? 500 : code
+    else if (r._status === 0 && code !== NGX_ERROR) r._status = code
     output.abort(r)
   } else if (!r._eof) {
     if (code >= 300 && !r._headersSent) {

@@ -114,7 +114,7 @@ function createHttpServer(rt: Runtime, group: ListenGroup): Server {
   })
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     updateTime()
-    const srv = group.only ?? pickServer(group, req)
+    const srv = pickServer(group, req)
     NgxRequest._countRequest(req)
     const r = new NgxRequest(rt, srv ?? def, req, res)
     const target = srv === undefined ? undefined : parseRequestTarget(r._requestUri)
@@ -144,7 +144,7 @@ function pickServer(g: ListenGroup, req: IncomingMessage): ServerConf | undefine
   if (host === undefined) return g.defaultServer
   const name = normalizeHost(host)
   if (name === undefined) return undefined
-  return g.byName.find(name)?.value ?? g.defaultServer
+  return g.only ?? g.byName.find(name)?.value ?? g.defaultServer
 }
 
 /** What node's parser rejects: nginx answers 400 (its 494 page for oversize headers) and closes. */

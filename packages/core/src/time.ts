@@ -1,8 +1,22 @@
-// nginx's cached clock and its time formats. The clock moves only when updateTime() runs (the
-// server calls it at event entry points), so ngx.now() stays put inside CPU-bound code as in
-// OpenResty. Formatted strings are cached per second, as nginx caches them per tick.
+// nginx's cached clock and its time formats. nginx reads the clock once per event-loop
+// iteration; here the first read after a microtask checkpoint refreshes it, so ngx.now() stays
+// put inside CPU-bound code (as in OpenResty) and moves on after an await. updateTime() forces
+// a refresh. Formatted strings are cached per second, as nginx caches them per tick.
 
 let cachedMs = Date.now()
+let fresh = false
+const expire = (): void => {
+  fresh = false
+}
+
+function clock(): number {
+  if (!fresh) {
+    cachedMs = Date.now()
+    fresh = true
+    queueMicrotask(expire)
+  }
+  return cachedMs
+}
 
 /** ngx.update_time(): refreshes the cached clock from the system clock. */
 export function updateTime(): void {
@@ -11,17 +25,17 @@ export function updateTime(): void {
 
 /** ngx.now(): cached seconds since the epoch, with millisecond precision. @example now() // 1795263798.071 */
 export function now(): number {
-  return cachedMs / 1000
+  return clock() / 1000
 }
 
 /** ngx.time(): cached whole seconds since the epoch. @example time() // 1795263798 */
 export function time(): number {
-  return Math.floor(cachedMs / 1000)
+  return Math.floor(clock() / 1000)
 }
 
 /** The cached clock in milliseconds (nginx's ngx_current_msec on the epoch scale). */
 export function nowMs(): number {
-  return cachedMs
+  return clock()
 }
 
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'] as const
@@ -72,31 +86,31 @@ const errorLogCache = perSecond(
 
 /** ngx.today(): "yyyy-mm-dd" in local time, from the cached clock. @example today() // '2026-11-21' */
 export function today(): string {
-  return todayCache(cachedMs)
+  return todayCache(clock())
 }
 
 /** ngx.localtime(): "yyyy-mm-dd hh:mm:ss" in local time, from the cached clock. */
 export function localtime(): string {
-  return localtimeCache(cachedMs)
+  return localtimeCache(clock())
 }
 
 /** ngx.utctime(): "yyyy-mm-dd hh:mm:ss" in UTC, from the cached clock. */
 export function utctime(): string {
-  return utctimeCache(cachedMs)
+  return utctimeCache(clock())
 }
 
 /** nginx's `$time_local`: "21/Nov/2026:12:00:00 +0000". @example timeLocal(Date.now()) */
-export function timeLocal(ms: number = cachedMs): string {
+export function timeLocal(ms: number = clock()): string {
   return timeLocalCache(ms)
 }
 
 /** nginx's `$time_iso8601`: "2026-11-21T12:00:00+00:00" (local time with its offset). */
-export function timeIso8601(ms: number = cachedMs): string {
+export function timeIso8601(ms: number = clock()): string {
   return iso8601Cache(ms)
 }
 
 /** The error-log line prefix time: "2026/11/21 12:00:00" in local time. */
-export function errorLogTime(ms: number = cachedMs): string {
+export function errorLogTime(ms: number = clock()): string {
   return errorLogCache(ms)
 }
 

@@ -148,7 +148,7 @@ export function lookupVar(r: NgxRequest, name: string): string | undefined {
   return r._groups?.[name]
 }
 
-const WRITABLE = new Set(['args', 'query_string', 'limit_rate'])
+const WRITABLE = new Set(['args', 'limit_rate'])
 
 /** ngx.var.NAME = value, with ngx_lua's errors. */
 export function setVar(r: NgxRequest, name: string, value: unknown): void {
