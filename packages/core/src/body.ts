@@ -15,6 +15,10 @@ export function readBody(r: NgxRequest): Promise<void> {
   }
   const max = r._loc.clientMaxBodySize
   const timeout = r._loc.clientBodyTimeout
+  if (r._main._expectContinue) {
+    r._main._expectContinue = false
+    r._main._res?.writeContinue()
+  }
   return new Promise<void>((resolve, reject) => {
     const chunks: Buffer[] = []
     let size = 0
@@ -38,9 +42,10 @@ export function readBody(r: NgxRequest): Promise<void> {
       reject(EXIT)
     }
     const onData = (c: Buffer): void => {
+      const before = size
       size += c.length
       r._bodyChunks++
-      if (max !== 0 && size > max) return end(413, `client intended to send too large chunked body: ${size} bytes`)
+      if (max !== 0 && size > max) return end(413, `client intended to send too large chunked body: ${before}+${c.length} bytes`)
       chunks.push(c)
       arm()
     }

@@ -121,7 +121,10 @@ export interface CompiledGateway {
   readonly servers: readonly ServerConf[]
   /** Every variable declared with `set` anywhere (nginx's variables are global). */
   readonly declaredVars: ReadonlySet<string>
+  /** node's limit for the whole header block: nginx's 4 large buffers. */
   readonly maxHeaderSize: number
+  /** nginx's large_client_header_buffers size: the longest request line or header line. */
+  readonly headerBufferSize: number
   readonly errorLog: { readonly path: string; readonly level: string }
 }
 
@@ -170,13 +173,15 @@ export function compileGateway(gw: GatewayDef, prefixOverride?: string): Compile
     for (const l of listens) addListen(groups, server, l)
   }
   if (servers.length === 0) throw new ConfError('no "server" defined in the gateway')
+  const headerBufferSize = parseSize(gw.largeClientHeaderBuffers ?? '8k', 'large_client_header_buffers')
   const errorLog = typeof gw.errorLog === 'string' ? { path: gw.errorLog, level: 'error' } : { path: gw.errorLog?.path ?? 'logs/error.log', level: gw.errorLog?.level ?? 'error' }
   return {
     prefix,
     listens: [...groups.values()],
     servers,
     declaredVars: ctx.declared,
-    maxHeaderSize: gw.largeClientHeaderBuffers === undefined ? 32 * 1024 : parseSize(gw.largeClientHeaderBuffers, 'large_client_header_buffers'),
+    maxHeaderSize: 4 * headerBufferSize,
+    headerBufferSize,
     errorLog,
   }
 }

@@ -108,7 +108,10 @@ export interface GatewayDef extends LevelSettings {
   readonly serverRewrite?: HandlerList
   readonly clientHeaderTimeout?: Duration
   readonly keepaliveTimeout?: Duration
-  /** `large_client_header_buffers` size: the longest request header block accepted. */
+  /**
+   * `large_client_header_buffers 4 <size>`: the longest request line (else 414) or header line
+   * (else 400 "Request Header Or Cookie Too Large"); default 8k. The whole block may be 4× that.
+   */
   readonly largeClientHeaderBuffers?: Size
   readonly servers: readonly ServerDef[]
 }

@@ -9,7 +9,7 @@ import { CTX_RAC, PHASE_BIT } from './phase.ts'
 import type { NgxRequest } from './request.ts'
 import { fail as failResult, ok } from './result.ts'
 import { EXIT } from './signals.ts'
-import { specialPage } from './special-response.ts'
+import { HEADER_TOO_LARGE_PAGE, specialPage } from './special-response.ts'
 import type { ServerResponse } from 'node:http'
 import { luaNumberToString } from './tostring.ts'
 
@@ -27,7 +27,7 @@ const FLUSH_AT = 64 * 1024
 /** Statuses `add_header` applies to without `always` (nginx). */
 const ADD_HEADER_STATUS = new Set([200, 201, 204, 206, 301, 302, 303, 304, 307, 308])
 /** Statuses after which nginx closes the connection. */
-const CLOSE_STATUS = new Set([400, 408, 413, 414, 444, 499])
+const CLOSE_STATUS = new Set([408, 444, 499])
 const REDIRECTS = new Set([301, 302, 303, 307, 308])
 
 function isThenable(v: unknown): v is PromiseLike<unknown> {
@@ -38,7 +38,7 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
 function render(args: readonly unknown[], fname: string): string | Buffer {
   let s = ''
   let bufs: Buffer[] | undefined
-  const put = (v: unknown, argn: number, nested: boolean): void => {
+  const put = (v: unknown, argn: number): void => {
     switch (typeof v) {
       case 'string': s += v; return
       case 'number': s += luaNumberToString(v); return
@@ -52,13 +52,13 @@ function render(args: readonly unknown[], fname: string): string | Buffer {
           bufs.push(Buffer.from(v.buffer, v.byteOffset, v.byteLength))
           return
         }
-        if (Array.isArray(v)) { for (const e of v) put(e, argn, true); return }
-        throw argError(nested ? `bad argument #${argn} to '${fname}' (non-array table found)` : `bad argument #${argn} to '${fname}' (string, number, boolean, nil, ngx.null, or array table expected, got table)`)
+        if (Array.isArray(v)) { for (const e of v) put(e, argn); return }
+        throw argError(`bad argument #${argn} to '${fname}' (non-array table found)`)
       default:
-        throw argError(`bad argument #${argn} to '${fname}' (string, number, boolean, nil, ngx.null, or array table expected, got ${typeof v === 'function' ? 'function' : typeof v})`)
+        throw argError(`bad argument #${argn} to '${fname}' (string, number, boolean, nil, ngx.null, or array table expected, but got ${typeof v === 'function' ? 'function' : typeof v})`)
     }
   }
-  for (let i = 0; i < args.length; i++) put(args[i], i + 1, false)
+  for (let i = 0; i < args.length; i++) put(args[i], i + 1)
   if (bufs === undefined) return s
   if (s !== '') bufs.push(Buffer.from(s))
   return Buffer.concat(bufs)
@@ -124,6 +124,21 @@ function asyncFilter(r: NgxRequest, p: PromiseLike<unknown>, phase: string): voi
 
 export function errText(e: unknown): string {
   return e instanceof Error ? (e.stack ?? String(e)) : String(e)
+}
+
+// Stack frames of nresty's own request machinery, left out of handler error reports.
+const INTERNAL_FRAME = /\/packages\/core\/(src|dist)\/|\/@nresty\/core\/|\(node:internal|at node:internal/
+
+/**
+ * A thrown value as the error log reports it: the stack without nresty's internal frames,
+ * the string for a string, `unknown reason` otherwise (ngx_lua's words for non-string errors).
+ */
+export function handlerError(e: unknown): string {
+  if (e instanceof Error) {
+    const lines = (e.stack ?? String(e)).split('\n')
+    return lines.filter((l, i) => i === 0 || !INTERNAL_FRAME.test(l)).join('\n')
+  }
+  return typeof e === 'string' ? e : 'unknown reason'
 }
 
 /** Passes one chunk (and eof) through the body filters, then buffers or writes it. */
@@ -197,6 +212,11 @@ export async function flush(r: NgxRequest, wait: boolean): Promise<OutputResult>
   })
 }
 
+/** What is buffered and not sent (a subrequest cut short keeps it). */
+export function takePending(r: NgxRequest): string | Buffer | undefined {
+  return r._outBytes === 0 ? undefined : takeOut(r)
+}
+
 function takeOut(r: NgxRequest): string | Buffer {
   const out = r._out
   let data: string | Buffer
@@ -214,8 +234,9 @@ function commit(r: NgxRequest, contentLength: number): void {
   const res = r._res!
   r._committed = true
   const status = r._status
-  const headers = buildHeaders(r, status, contentLength)
-  if (CLOSE_STATUS.has(status)) res.shouldKeepAlive = false
+  // HEAD: nginx sends no length for a body it did not produce.
+  const headers = buildHeaders(r, status, r._method === 'HEAD' ? -1 : contentLength)
+  if (r._close || CLOSE_STATUS.has(status)) res.shouldKeepAlive = false
   res.writeHead(status, REASON_PHRASES.get(status) ?? '', headers)
 }
 
@@ -223,6 +244,8 @@ function commit(r: NgxRequest, contentLength: number): void {
 function flushOut(r: NgxRequest): void {
   const res = r._res
   if (res === undefined || res.destroyed) return
+  // HTTP/1.0 clients get the whole response with a Content-Length (lua_http10_buffering on).
+  if (r._in.httpVersionMinor === 0 && r._in.httpVersionMajor === 1) return
   if (!r._committed) commit(r, -1)
   if (r._outBytes === 0) return
   const data = takeOut(r)
@@ -266,14 +289,10 @@ function finishOutput(r: NgxRequest): void {
 
 function buildHeaders(r: NgxRequest, status: number, contentLength: number): string[] {
   const h = r._respHeaders
-  const arr: string[] = ['Server', SERVER]
+  const arr: string[] = h !== undefined && h.get('server') !== undefined ? [] : ['Server', SERVER]
   const noBody = status === 204 || status === 304 || (status >= 100 && status < 200)
   if (!noBody && (h === undefined || (h.contentType === undefined && !h.contentTypeSet))) arr.push('Content-Type', r._loc.defaultType)
-  if (h !== undefined) {
-    const loc = h.get('location')
-    if (typeof loc === 'string' && loc.charCodeAt(0) === 47 /* / */) h.set('Location', absoluteLocation(r, loc))
-    h.writeTo(arr)
-  }
+  if (h !== undefined) h.writeTo(arr)
   const adds = r._loc.addHeaders
   if (adds.length !== 0 && r._parent === undefined) {
     const always = ADD_HEADER_STATUS.has(status)
@@ -287,9 +306,15 @@ function buildHeaders(r: NgxRequest, status: number, contentLength: number): str
   return arr
 }
 
-/** nginx's absolute_redirect: `/x` becomes `http://host[:port]/x`. */
-function absoluteLocation(r: NgxRequest, path: string): string {
-  const host = r._lookupVar('host') ?? ''
+/**
+ * nginx's absolute_redirect for the `return` directive: `/x` becomes `http://host[:port]/x`
+ * (the Host header's name, else the server's address). ngx.redirect and ngx.header.Location
+ * keep what they are given, as ngx_lua does.
+ */
+export function absoluteLocation(r: NgxRequest, path: string): string {
+  const raw = r._reqH().get('host')
+  let host = raw === undefined || raw === '' ? (r._lookupVar('server_addr') ?? '') : (r._lookupVar('host') ?? '')
+  if (host.includes(':')) host = `[${host}]`
   const port = r._in.socket?.localPort
   return `http://${host}${port === undefined || port === 80 ? '' : `:${port}`}${path}`
 }
@@ -302,6 +327,7 @@ export function sendSpecial(r: NgxRequest, status: number): boolean {
     if (uri !== undefined) {
       r._errorPageDone = true
       r._errStatus = status
+      r._status = status
       if (r._method !== 'HEAD') r._method = 'GET'
       r._execNamed = uri.charCodeAt(0) === 64
       const q = uri.indexOf('?')
@@ -310,19 +336,23 @@ export function sendSpecial(r: NgxRequest, status: number): boolean {
       return false // the runner redirects
     }
   }
-  r._status = status
-  const page = specialPage(status)
-  const h = r._respHeaders
-  if (page !== undefined) {
-    const headers = r._headers()
-    headers.set('Content-Type', 'text/html')
-    headers.set('Content-Length', undefined)
-  } else if (h !== undefined) h.set('Content-Length', undefined)
+  // 494 is nginx's internal code for an oversize header: its own page, status 400.
+  r._status = status === 494 ? 400 : status
+  if (CLOSE_AFTER_PAGE.has(status)) r._close = true
+  // Subrequests get no page (an empty body), as in nginx.
+  const page = r._capture !== undefined ? undefined : status === 494 ? HEADER_TOO_LARGE_PAGE : specialPage(status)
+  const headers = r._headers()
+  headers.set('Content-Length', undefined)
+  if (page !== undefined) headers.set('Content-Type', 'text/html')
+  else if (r._capture === undefined) headers.set('Content-Type', undefined) // no page, no type
   r._out = []
   r._outBytes = 0
   emit(r, page ?? '', true)
   return true
 }
+
+/** nginx turns keepalive off after these special responses (not after a handler's own 500). */
+const CLOSE_AFTER_PAGE = new Set([400, 413, 414, 494, 495, 496, 497, 500, 501])
 
 export function redirect(r: NgxRequest, uri: string, status: number): never {
   if (typeof uri !== 'string') throw argError('bad argument #1 to \'redirect\' (string expected)')
@@ -331,7 +361,10 @@ export function redirect(r: NgxRequest, uri: string, status: number): never {
   }
   for (let i = 0; i < uri.length; i++) {
     const c = uri.charCodeAt(i)
-    if (c === 13 || c === 10) throw argError(`unsafe byte "0x${c.toString(16).padStart(2, '0')}" in redirect uri "${uri}"`)
+    if (c === 13 || c === 10) {
+      const shown = uri.replace(/[\x00-\x1f\x7f"\\]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`)
+      throw argError(`unsafe byte "0x${c.toString(16).padStart(2, '0')}" in redirect uri "${shown}"`)
+    }
   }
   if (r._headersSent) throw stateError('attempt to call ngx.redirect after sending out the headers')
   r._headers().set('Location', uri)

@@ -121,6 +121,12 @@ export class NgxRequest implements Ngx {
   _logged = false
   _replaceBody: string | undefined = undefined
   _sendTimedOut = false
+  /** Close the connection after this response (nginx's keepalive = 0). */
+  _close = false
+  /** The host of an absolute-form request target, which nginx prefers to the Host header. */
+  _targetHost: string | undefined = undefined
+  /** The client sent `Expect: 100-continue`; the 100 goes out when the body is read. */
+  _expectContinue = false
 
   constructor(rt: Runtime, srv: ServerConf, inc: IncomingMessage, res: ServerResponse | undefined, parent?: NgxRequest) {
     this._rt = rt
@@ -262,6 +268,10 @@ export class NgxRequest implements Ngx {
       u = t.uri
       if (t.args !== undefined) a = a === undefined || a === '' ? t.args : `${t.args}&${a}`
     }
+    if (named && a !== undefined && a !== '') {
+      this._logRaw(LOG_LEVELS.WARN, `query strings ${a} ignored when exec'ing named location ${u}`)
+      a = undefined
+    }
     this._execUri = u
     this._execArgs = a
     this._execNamed = named
@@ -293,7 +303,7 @@ export class NgxRequest implements Ngx {
   }
 
   log(level: number, ...args: unknown[]): void {
-    if (!Number.isInteger(level) || level < 0 || level > 8) throw argError(`bad log level: ${level}`)
+    if (!Number.isInteger(level) || level < 0 || level > 8) throw argError(`bad argument #1 to 'log' (bad log level: ${level})`)
     const log = this._rt.errorLog
     if (!log.enabled(level)) return
     const msg = `[ts] ${callerLocation(this.log)}: ${formatLogArgs(args)}`

@@ -8,7 +8,7 @@ type HeaderValue = string | number | readonly (string | number)[] | null | undef
 
 function setHeader(r: NgxRequest, name: string, value: unknown): void {
   if (r._headersSent && r._phase !== 'header_filter') {
-    r._logRaw(LOG_LEVELS.ERR, `attempt to set ngx.header.${name} after sending out response headers`)
+    r._logRaw(LOG_LEVELS.ERR, 'attempt to set ngx.header.HEADER after sending out response headers')
     return
   }
   r._headers().set(name, value as HeaderValue)
@@ -41,14 +41,17 @@ export class RespApi implements NgxResp {
   getHeaders(max = 100, raw = false): HeadersResult {
     const r = this.#r
     r._checkPhaseOrThrow(CTX_VAR)
-    return r._headers().getAll(max, raw)
+    const h = r._headers()
+    // ngx.resp.get_headers reports nginx's keepalive state as "connection".
+    h.connection = r._parent !== undefined ? undefined : r._main._res?.shouldKeepAlive === false ? 'close' : 'keep-alive'
+    return h.getAll(max, raw)
   }
 
   addHeader(name: string, value: string | number | readonly (string | number)[]): void {
     const r = this.#r
     r._checkPhaseOrThrow(CTX_HEADER)
     if (r._headersSent && r._phase !== 'header_filter') {
-      r._logRaw(LOG_LEVELS.ERR, `attempt to set ngx.header.${name} after sending out response headers`)
+      r._logRaw(LOG_LEVELS.ERR, 'attempt to set ngx.header.HEADER after sending out response headers')
       return
     }
     r._headers().add(name, value)

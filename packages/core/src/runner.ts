@@ -129,7 +129,7 @@ function onThrow(r: NgxRequest, e: unknown): void {
 }
 
 function onError(r: NgxRequest, e: unknown): void {
-  r._logRaw(LOG_LEVELS.ERR, `${r._phase} handler aborted: ${output.errText(e)}`)
+  r._logRaw(LOG_LEVELS.ERR, `${r._phase} handler aborted: ${output.handlerError(e)}`)
   if (r._finalized) return
   if (r._headersSent) {
     output.abort(r)
@@ -155,7 +155,9 @@ function onExit(r: NgxRequest, code: number): void {
 export function finish(r: NgxRequest, code: number): void {
   if (r._finalized) return
   if (code === NGX_ERROR || code === 408 || code === 444 || code === 499) {
-    if (r._capture !== undefined) r._status = code === NGX_ERROR ? 500 : code
+    if (r._capture !== undefined) {
+      if (!r._headersSent) r._status = code === NGX_ERROR ? 500 : code
+    }
     else if (r._status === 0 && code !== NGX_ERROR) r._status = code
     output.abort(r)
   } else if (!r._eof) {
@@ -163,13 +165,19 @@ export function finish(r: NgxRequest, code: number): void {
       r._step = S_DONE
       if (!output.sendSpecial(r, code)) return internalRedirect(r)
     } else {
-      if (code >= 200 && !r._headersSent) r._status = code
+      if (code >= 200 && !r._headersSent) {
+        // ngx.exit(2xx) sets the status only when none was set (204 always wins).
+        if (r._status === 0 || code === 204) r._status = code
+      } else if (code >= 200 && code !== r._status) {
+        r._logRaw(LOG_LEVELS.ERR, `attempt to set status ${code} via ngx.exit after sending out the response status ${r._status}`)
+      }
       output.emit(r, '', true)
     }
   }
   r._finalized = true
   r._step = S_DONE
-  if (r._capture !== undefined) r._capture.finish(r, undefined)
+  // A subrequest cut short keeps what it had produced, marked truncated.
+  if (r._capture !== undefined) r._capture.finish(r, output.takePending(r), true)
   else runLog(r)
 }
 
@@ -212,7 +220,7 @@ function runOps(r: NgxRequest, ops: readonly CompiledOp[]): boolean {
 function doReturn(r: NgxRequest, ret: CompiledReturn): void {
   const text = ret.text === undefined ? undefined : (ret.text.constant ?? ret.text.render((name) => r._lookupVar(name)))
   if (ret.redirect) {
-    if (text !== undefined) r._headers().set('Location', text)
+    if (text !== undefined) r._headers().set('Location', text.charCodeAt(0) === 47 /* / */ ? output.absoluteLocation(r, text) : text)
     return finish(r, ret.status)
   }
   if (text === undefined || ret.status === 444) return finish(r, ret.status)

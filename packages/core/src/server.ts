@@ -8,7 +8,7 @@ import type { AddressInfo, Socket } from 'node:net'
 import { dirname, resolve } from 'node:path'
 import { closeAll as closeAccessLogs, flushAll as flushAccessLogs } from './access-log.ts'
 import { compileGateway } from './conf.ts'
-import type { CompiledGateway, ListenGroup, ServerConf } from './conf.ts'
+import type { CompiledGateway, ListenGroup } from './conf.ts'
 import { LOG_LEVELS, NRESTY_VERSION } from './constants.ts'
 import type { Gateway, LogLevelName } from './gateway.ts'
 import { ErrorLog } from './log.ts'
@@ -107,44 +107,84 @@ function createHttpServer(rt: Runtime, group: ListenGroup): Server {
   const def = group.defaultServer
   const server = createServer({
     maxHeaderSize: rt.gw.maxHeaderSize,
+    requireHostHeader: false,
     requestTimeout: 0,
     headersTimeout: def.clientHeaderTimeout,
     keepAliveTimeout: def.keepaliveTimeout,
     connectionsCheckingInterval: Math.min(1000, def.clientHeaderTimeout),
   })
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    updateTime()
-    const srv = pickServer(group, req)
-    NgxRequest._countRequest(req)
-    const r = new NgxRequest(rt, srv ?? def, req, res)
-    const target = srv === undefined ? undefined : parseRequestTarget(r._requestUri)
-    if (target === undefined) {
-      r._logRaw(LOG_LEVELS.INFO, srv === undefined ? 'client sent invalid host header while reading client request headers' : 'client sent invalid request while reading client request line')
-      return finish(r, 400)
-    }
-    r._uri = target.uri
-    r._args = target.args
-    r._requestUri = target.requestUri
-    run(r)
-  })
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => accept(rt, group, req, res, false))
+  // nginx sends `100 Continue` when the body is read, not before the request is looked at.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => accept(rt, group, req, res, true))
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => onClientError(rt, err, socket))
   return server
 }
 
-function pickServer(g: ListenGroup, req: IncomingMessage): ServerConf | undefined {
+const R_HOST = 1
+const R_DUP_HOST = 2
+const R_LONG_LINE = 3
+
+/** One request from node's parser into the phase runner, after nginx's request checks. */
+function accept(rt: Runtime, group: ListenGroup, req: IncomingMessage, res: ServerResponse, expectContinue: boolean): void {
+  updateTime()
+  NgxRequest._countRequest(req)
+  // One pass over the raw headers: Host (exactly one) and nginx's per-line size limit.
   const raw = req.rawHeaders
+  const lineMax = rt.gw.headerBufferSize
   let host: string | undefined
+  let problem = 0
+  let detail = ''
   for (let i = 0; i < raw.length; i += 2) {
     const n = raw[i]!
-    if (n.length === 4 && n.toLowerCase() === 'host') {
-      host = raw[i + 1]
+    const v = raw[i + 1]!
+    if (n.length + v.length + 2 > lineMax) {
+      problem = R_LONG_LINE
+      detail = `${n}: ${v}`.slice(0, 1024)
       break
     }
+    if (n.length === 4 && n.toLowerCase() === 'host') {
+      if (host !== undefined) {
+        problem = R_DUP_HOST
+        detail = `client sent duplicate host header: "${n}: ${v}", previous value: "Host: ${host}"`
+        break
+      }
+      host = v
+    }
   }
-  if (host === undefined) return g.defaultServer
-  const name = normalizeHost(host)
-  if (name === undefined) return undefined
-  return g.only ?? g.byName.find(name)?.value ?? g.defaultServer
+  const name = host === undefined ? undefined : normalizeHost(host)
+  if (host !== undefined && name === undefined && problem === 0) problem = R_HOST
+  const target = parseRequestTarget(req.url ?? '/')
+  const lookup = target?.host ?? name
+  const srv = lookup === undefined ? group.defaultServer : (group.only ?? group.byName.find(lookup)?.value ?? group.defaultServer)
+  const r = new NgxRequest(rt, srv, req, res)
+  r._expectContinue = expectContinue
+  const reject = (status: number, msg: string): void => {
+    r._logRaw(LOG_LEVELS.INFO, msg)
+    finish(r, status)
+  }
+  if (req.httpVersionMajor !== 1) return reject(505, 'client sent invalid version while reading client request line')
+  if ((req.url?.length ?? 0) + req.method!.length + 10 > lineMax) return reject(414, 'client sent too long URI while reading client request line')
+  if (problem === R_LONG_LINE) return reject(494, `client sent too long header line: "${detail}..." while reading client request headers`)
+  if (problem === R_DUP_HOST) return reject(400, `${detail} while reading client request headers`)
+  if (problem === R_HOST) return reject(400, 'client sent invalid host header while reading client request headers')
+  if (host === undefined && req.httpVersionMinor === 1) return reject(400, 'client sent HTTP/1.1 request without "Host" header while reading client request headers')
+  if (target === undefined) return reject(400, 'client sent invalid request while reading client request line')
+  r._uri = target.uri
+  r._args = target.args
+  r._requestUri = target.requestUri
+  r._targetHost = target.host
+  run(r)
+}
+
+/** nginx's wording for what node's parser rejects. */
+const PARSE_ERRORS: Readonly<Record<string, string>> = {
+  HPE_INVALID_METHOD: 'client sent invalid method while reading client request line',
+  HPE_INVALID_URL: 'client sent invalid request while reading client request line',
+  HPE_INVALID_VERSION: 'client sent invalid version while reading client request line',
+  HPE_INVALID_HEADER_TOKEN: 'client sent invalid header line while reading client request headers',
+  HPE_INVALID_CONTENT_LENGTH: 'client sent invalid "Content-Length" header while reading client request headers',
+  HPE_UNEXPECTED_CONTENT_LENGTH: 'client sent "Content-Length" and "Transfer-Encoding" headers at the same time while reading client request headers',
+  HPE_HEADER_OVERFLOW: 'client sent too long header line while reading client request headers',
 }
 
 /** What node's parser rejects: nginx answers 400 (its 494 page for oversize headers) and closes. */
@@ -160,12 +200,13 @@ function onClientError(rt: Runtime, err: NodeJS.ErrnoException, socket: Socket):
     socket.destroy()
     return
   }
+  if (code === 'HPE_INVALID_EOF_STATE') {
+    // The client closed mid-request; whoever was reading the body has said so already.
+    socket.destroy()
+    return
+  }
   const oversize = code === 'HPE_HEADER_OVERFLOW'
-  rt.errorLog.write(
-    LOG_LEVELS.INFO,
-    oversize ? 'client sent too large request while reading client request headers' : `client sent invalid request (${code}) while reading client request line`,
-    { client: remote },
-  )
+  rt.errorLog.write(LOG_LEVELS.INFO, PARSE_ERRORS[code] ?? 'client sent invalid request while reading client request line', { client: remote })
   const body = oversize ? HEADER_TOO_LARGE_PAGE : specialPage(400)!
   socket.end(
     `HTTP/1.1 400 Bad Request\r\nServer: nresty/${NRESTY_VERSION}\r\nDate: ${httpTime(Math.floor(nowMs() / 1000))}\r\n` +

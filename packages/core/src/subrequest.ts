@@ -18,24 +18,26 @@ export class CaptureSink {
   }
 
   /** Called once the subrequest's output ended (data = the whole body). */
-  finish(r: NgxRequest, data: string | Buffer | undefined): void {
+  finish(r: NgxRequest, data: string | Buffer | undefined, truncated = false): void {
     if (this.#done) return
     this.#done = true
     const body = data === undefined ? Buffer.alloc(0) : typeof data === 'string' ? Buffer.from(data) : data
-    const header = r._headers().getAll(0, true).headers
+    const h = r._headers()
+    h.connection = undefined
+    const header = h.getAll(0, true).headers
     if (r._respHeaders?.contentType === undefined && r._loc.defaultType !== '') header['Content-Type'] = r._loc.defaultType
     this.#resolve({
       status: r._status === 0 ? 200 : r._status,
       header,
       body: body.toString(),
       bodyBuffer: body,
-      truncated: r._aborted,
+      truncated: truncated || r._aborted,
     })
   }
 }
 
 function start(parent: NgxRequest, uri: string, o: CaptureOptions): Promise<CaptureResult> {
-  if (typeof uri !== 'string' || uri === '') throw argError('bad argument #1 to \'capture\' (uri expected)')
+  if (typeof uri !== 'string' || uri === '') throw argError(`unsafe uri in argument #1: ${typeof uri === 'string' ? uri : ''}`)
   if (uri.charCodeAt(0) === 64) throw argError('named locations are not supported by ngx.location.capture')
   const r = new NgxRequest(parent._rt, parent._srv, parent._in, undefined, parent)
   const method = o.method === undefined ? 'GET' : methodName(o.method)

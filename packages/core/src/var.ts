@@ -37,6 +37,7 @@ function binaryAddr(a: string): string {
 }
 
 function host(r: NgxRequest): string {
+  if (r._main._targetHost !== undefined) return r._main._targetHost
   const h = r._reqH().get("host")
   if (h !== undefined && h !== '') {
     let end = h.length

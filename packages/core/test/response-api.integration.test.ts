@@ -23,7 +23,8 @@ describe('output', () => {
     let err = ''
     const t = await start({ '/t': { content: (ngx) => { try { ngx.say({ a: 1 }) } catch (e) { err = (e as Error).message } ngx.say('ok') } } })
     await get(t.port, '/t')
-    expect(err).toBe("bad argument #1 to 'say' (string, number, boolean, nil, ngx.null, or array table expected, got table)")
+    // reference: a hash table is refused as "non-array table found"
+    expect(err).toBe("bad argument #1 to 'say' (non-array table found)")
   })
 
   it('a fully buffered response carries Content-Length, default_type and the Server header', async () => {
@@ -100,11 +101,11 @@ describe('ngx.header', () => {
 })
 
 describe('redirect and exec', () => {
-  it('redirect sends 302 with Location and nginx\'s page; relative URIs become absolute', async () => {
+  it('redirect sends 302 with Location as given (ngx_lua does not absolutise it) and nginx\'s page', async () => {
     const t = await start({ '/r': { content: (ngx) => ngx.redirect('/there') }, '/p': { rewrite: (ngx) => ngx.redirect('http://example.com/', 301) } })
     const r = await get(t.port, '/r')
     expect(r.status).toBe(302)
-    expect(r.headers.location).toBe(`http://localhost:${t.port}/there`)
+    expect(r.headers.location).toBe('/there')
     expect(r.body).toContain('302 Found')
     const p = await get(t.port, '/p')
     expect(p.status).toBe(301)
@@ -181,7 +182,8 @@ describe('subrequests', () => {
       '/slow': { content: async (ngx) => { await new Promise((r) => setTimeout(r, 20)); ngx.say('slow') } },
       '/fast': { content: (ngx) => ngx.say('fast') },
     })
-    expect((await get(t.port, '/main')).body).toBe('200:slow 200:fast 404:<htm\n')
+    // reference: a subrequest's special response has no page body
+    expect((await get(t.port, '/main')).body).toBe('200:slow 200:fast 404:\n')
   })
 
   it('subrequests skip the access phase and pass method, body and ctx', async () => {
