@@ -20,7 +20,13 @@ export default defineConfig({
       },
       {
         extends: true,
-        test: { name: 'test-nginx', include: ['test-nginx/**/*.test.ts'], testTimeout: 60_000 },
+        test: { name: 'test-nginx', include: ['test-nginx/**/*.test.ts'], testTimeout: 60_000, passWithNoTests: true },
+      },
+      {
+        // The same requests against nresty and the reference OpenResty: `npm run test:differential`
+        // (needs the reference, `scripts/install-reference-openresty.sh`; CI installs it).
+        extends: true,
+        test: { name: 'differential', include: ['packages/*/test/differential/**/*.test.ts'], testTimeout: 60_000 },
       },
     ],
   },

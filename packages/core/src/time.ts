@@ -21,6 +21,10 @@ function clock(): number {
 /** ngx.update_time(): refreshes the cached clock from the system clock. */
 export function updateTime(): void {
   cachedMs = Date.now()
+  if (!fresh) {
+    fresh = true
+    queueMicrotask(expire)
+  }
 }
 
 /** ngx.now(): cached seconds since the epoch, with millisecond precision. @example now() // 1795263798.071 */
