@@ -5,6 +5,15 @@ export default defineConfig({
   ssr: { resolve: { conditions: ['@nresty/source'] } },
   resolve: { conditions: ['@nresty/source'] },
   test: {
+    // `npm test` measures coverage of the packages' sources and fails under these floors.
+    coverage: {
+      provider: 'v8',
+      include: ['packages/*/src/**/*.ts'],
+      // Type-only modules and the export list hold no code to run.
+      exclude: ['**/*.test.ts', 'packages/*/src/index.ts', 'packages/core/src/ngx.ts'],
+      reporter: ['text-summary'],
+      thresholds: { lines: 90, statements: 90, functions: 85, branches: 85 },
+    },
     projects: [
       {
         extends: true,
