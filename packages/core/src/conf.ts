@@ -128,20 +128,10 @@ export interface CompiledGateway {
   readonly errorLog: { readonly path: string; readonly level: string }
 }
 
-interface Merged {
-  readonly rewrite: readonly Handler[]
-  readonly access: readonly Handler[]
-  readonly headerFilter: readonly Handler[]
-  readonly bodyFilter: readonly Handler[]
-  readonly log: readonly Handler[]
-  readonly defaultType: string
-  readonly addHeaders: readonly CompiledAddHeader[]
-  readonly clientMaxBodySize: number
-  readonly clientBodyTimeout: number
-  readonly sendTimeout: number
-  readonly accessLog: AccessLog | null
-  readonly errorPages: ReadonlyMap<number, string> | null
-}
+/** What a level inherits from the one around it (nginx's merge_loc_conf). */
+type Merged = Pick<LocConf,
+  | 'rewrite' | 'access' | 'headerFilter' | 'bodyFilter' | 'log' | 'defaultType' | 'addHeaders'
+  | 'clientMaxBodySize' | 'clientBodyTimeout' | 'sendTimeout' | 'accessLog' | 'errorPages'>
 
 interface CompileContext {
   readonly prefix: string

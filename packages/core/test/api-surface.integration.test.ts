@@ -1,15 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { HTTP_STATUS, LOG_LEVELS, NRESTY_VERSION } from '../src/index.ts'
-import type { LocationDef } from '../src/index.ts'
-import { get, request, serve } from './harness.ts'
-import type { TestServer } from './harness.ts'
+import { get, request, serverPerTest } from './harness.ts'
 
-let s: TestServer | undefined
-afterEach(async () => {
-  await s?.close()
-  s = undefined
-})
-const start = async (locs: Record<string, LocationDef>): Promise<TestServer> => (s = await serve(locs))
+const start = serverPerTest()
 
 describe('the ngx object', () => {
   it('carries ngx_lua\'s constants, ngx.null, config and worker', async () => {

@@ -1,14 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { LocationDef } from '../src/index.ts'
-import { get, rawRequest, serve } from './harness.ts'
-import type { TestServer } from './harness.ts'
+import { get, rawRequest, serverPerTest } from './harness.ts'
 
-let s: TestServer | undefined
-afterEach(async () => {
-  await s?.close()
-  s = undefined
-})
-const start = async (locs: Record<string, LocationDef>, server = {}, gw = {}): Promise<TestServer> => (s = await serve(locs, server, gw))
+const start = serverPerTest()
 const hello: Record<string, LocationDef> = { '/': { content: (ngx) => ngx.say('hello') } }
 
 describe('bad input', () => {

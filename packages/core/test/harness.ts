@@ -5,6 +5,7 @@ import { connect, createServer } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { afterEach } from 'vitest'
 import { defineGateway, startServer } from '../src/index.ts'
 import type { GatewayDef, LocationDef, RunningServer, ServerDef } from '../src/index.ts'
 
@@ -47,6 +48,19 @@ export async function serve(
     accessLog: () => read('access.log'),
     close: () => running.close(),
   }
+}
+
+/**
+ * A `serve` for one test file: each test's server is closed after it.
+ * @example const start = serverPerTest(); const t = await start({ '/': { content: (ngx) => ngx.say('x') } })
+ */
+export function serverPerTest(): typeof serve {
+  let current: TestServer | undefined
+  afterEach(async () => {
+    await current?.close()
+    current = undefined
+  })
+  return async (locations, server, gateway) => (current = await serve(locations, server, gateway))
 }
 
 export interface RawResponse {

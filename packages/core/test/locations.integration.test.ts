@@ -1,18 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { defineGateway, startServer } from '../src/index.ts'
 import type { LocationDef } from '../src/index.ts'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { freePort, get, serve } from './harness.ts'
-import type { TestServer } from './harness.ts'
+import { freePort, get, serverPerTest } from './harness.ts'
 
-let s: TestServer | undefined
-afterEach(async () => {
-  await s?.close()
-  s = undefined
-})
-const start = async (locs: Record<string, LocationDef>, server = {}, gw = {}): Promise<TestServer> => (s = await serve(locs, server, gw))
+const start = serverPerTest()
 const say = (text: string): LocationDef => ({ content: (ngx) => ngx.say(text) })
 
 describe('location matching', () => {

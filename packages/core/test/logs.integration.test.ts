@@ -1,14 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest'
-import type { LocationDef } from '../src/index.ts'
-import { get, serve } from './harness.ts'
-import type { TestServer } from './harness.ts'
+import { describe, expect, it } from 'vitest'
+import { get, serverPerTest } from './harness.ts'
 
-let s: TestServer | undefined
-afterEach(async () => {
-  await s?.close()
-  s = undefined
-})
-const start = async (locs: Record<string, LocationDef>, server = {}, gw = {}): Promise<TestServer> => (s = await serve(locs, server, gw))
+const start = serverPerTest()
 
 describe('ngx.log', () => {
   it('writes nginx error-log lines with level, connection, the caller\'s file:line and the request context', async () => {
@@ -34,7 +27,6 @@ describe('access log', () => {
     const t = await start({ '/t': { content: (ngx) => ngx.say('hello') } })
     await get(t.port, '/t?a=1', { 'User-Agent': 'curl/8', Referer: 'http://ref/' })
     await t.close()
-    s = undefined
     expect(t.accessLog()).toMatch(/^127\.0\.0\.1 - - \[\d\d\/\w{3}\/\d{4}:\d\d:\d\d:\d\d [+-]\d{4}\] "GET \/t\?a=1 HTTP\/1\.1" 200 6 "http:\/\/ref\/" "curl\/8"\n$/)
   })
 
@@ -47,7 +39,6 @@ describe('access log', () => {
     await get(t.port, '/t')
     await get(t.port, '/quiet')
     await t.close()
-    s = undefined
     expect(t.accessLog()).toBe('GET /t 200\n')
   })
 })

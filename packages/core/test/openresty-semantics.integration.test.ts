@@ -1,15 +1,9 @@
 // Behaviours checked against the reference OpenResty (nginx 1.22.1 + ngx_lua 0.10.23).
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { LocationDef } from '../src/index.ts'
-import { get, rawRequest, serve } from './harness.ts'
-import type { TestServer } from './harness.ts'
+import { get, rawRequest, serverPerTest } from './harness.ts'
 
-let s: TestServer | undefined
-afterEach(async () => {
-  await s?.close()
-  s = undefined
-})
-const start = async (locs: Record<string, LocationDef>): Promise<TestServer> => (s = await serve(locs))
+const start = serverPerTest()
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
 describe('as OpenResty answers', () => {

@@ -1,14 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest'
-import type { LocationDef, Ngx } from '../src/index.ts'
-import { get, serve } from './harness.ts'
-import type { TestServer } from './harness.ts'
+import { describe, expect, it } from 'vitest'
+import type { Ngx } from '../src/index.ts'
+import { get, serverPerTest } from './harness.ts'
 
-let s: TestServer | undefined
-afterEach(async () => {
-  await s?.close()
-  s = undefined
-})
-const start = async (locs: Record<string, LocationDef>, server = {}, gw = {}): Promise<TestServer> => (s = await serve(locs, server, gw))
+const start = serverPerTest()
 
 describe('phases', () => {
   it('runs server_rewrite, rewrite, access, content, header_filter, body_filter and log in nginx order', async () => {
@@ -198,8 +192,7 @@ function sleep(ms: number): Promise<void> {
 describe('early end of the response', () => {
   it('ngx.eof() in access ends the request and still runs the log phase', async () => {
     let logged = false
-    const t = await serve({ '/t': { access: (ngx) => { ngx.say('from access'); ngx.eof() }, content: (ngx) => ngx.say('never'), log: () => { logged = true } } })
-    s = t
+    const t = await start({ '/t': { access: (ngx) => { ngx.say('from access'); ngx.eof() }, content: (ngx) => ngx.say('never'), log: () => { logged = true } } })
     const res = await get(t.port, '/t')
     expect(res.body).toBe('from access\n')
     await sleep(10)

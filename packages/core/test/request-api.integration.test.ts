@@ -1,14 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest'
-import type { LocationDef } from '../src/index.ts'
-import { get, rawRequest, request, serve } from './harness.ts'
-import type { TestServer } from './harness.ts'
+import { describe, expect, it } from 'vitest'
+import { get, rawRequest, request, serverPerTest } from './harness.ts'
 
-let s: TestServer | undefined
-afterEach(async () => {
-  await s?.close()
-  s = undefined
-})
-const start = async (locs: Record<string, LocationDef>, server = {}, gw = {}): Promise<TestServer> => (s = await serve(locs, server, gw))
+const start = serverPerTest()
 
 describe('ngx.var', () => {
   it('reads uri, request_uri, args, arg_*, is_args, request_method and server_protocol', async () => {

@@ -1,14 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest'
-import type { LocationDef } from '../src/index.ts'
-import { get, rawRequest, serve } from './harness.ts'
-import type { TestServer } from './harness.ts'
+import { describe, expect, it } from 'vitest'
+import { get, rawRequest, serverPerTest } from './harness.ts'
 
-let s: TestServer | undefined
-afterEach(async () => {
-  await s?.close()
-  s = undefined
-})
-const start = async (locs: Record<string, LocationDef>, server = {}, gw = {}): Promise<TestServer> => (s = await serve(locs, server, gw))
+const start = serverPerTest()
 
 describe('output', () => {
   it('say and print flatten nested arrays and render numbers, booleans, null and undefined as ngx_lua does', async () => {
