@@ -41,29 +41,37 @@ import { parseExecTarget } from './uri.ts'
 export interface Runtime {
   readonly gw: CompiledGateway
   readonly errorLog: ErrorLog
-  readonly workerId: number
-  readonly workerCount: number
+  /** ngx.config and ngx.worker, made once per server. */
+  readonly config: NgxConfig
+  readonly worker: NgxWorker
   exiting: boolean
+}
+
+/** The Runtime of a server (worker `id` of `count`). */
+export function createRuntime(gw: CompiledGateway, errorLog: ErrorLog, id: number, count: number): Runtime {
+  const prefix = gw.prefix.endsWith('/') ? gw.prefix : `${gw.prefix}/`
+  const rt: Runtime = {
+    gw,
+    errorLog,
+    exiting: false,
+    config: {
+      subsystem: 'http',
+      debug: false,
+      nginxVersion: NGINX_VERSION_NUMBER,
+      ngxLuaVersion: NGX_LUA_VERSION_NUMBER,
+      nrestyVersion: NRESTY_VERSION,
+      prefix: () => prefix,
+      nginxConfigure: () => '',
+    },
+    worker: { id: () => id, count: () => count, pid: () => process.pid, exiting: () => rt.exiting },
+  }
+  return rt
 }
 
 let connectionSeq = 0
 const CONN_ID = Symbol('nresty.connection')
 const CONN_REQUESTS = Symbol('nresty.connectionRequests')
 interface TaggedSocket { [CONN_ID]?: number; [CONN_REQUESTS]?: number }
-
-const CONFIG: NgxConfig = {
-  subsystem: 'http',
-  debug: false,
-  nginxVersion: NGINX_VERSION_NUMBER,
-  ngxLuaVersion: NGX_LUA_VERSION_NUMBER,
-  nrestyVersion: NRESTY_VERSION,
-  prefix: () => currentPrefix,
-  nginxConfigure: () => '',
-}
-let currentPrefix = ''
-export function setPrefix(p: string): void {
-  currentPrefix = p.endsWith('/') ? p : p + '/'
-}
 
 // The interface below merges the constants' and global functions' types into the class.
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
@@ -213,12 +221,11 @@ export class NgxRequest implements Ngx {
   }
 
   get config(): NgxConfig {
-    return CONFIG
+    return this._rt.config
   }
 
   get worker(): NgxWorker {
-    const rt = this._rt
-    return { id: () => rt.workerId, count: () => rt.workerCount, pid: () => process.pid, exiting: () => rt.exiting }
+    return this._rt.worker
   }
 
   // ---- output ----

@@ -12,7 +12,7 @@ import type { CompiledGateway, ListenGroup } from './conf.ts'
 import { LOG_LEVELS, NRESTY_VERSION } from './constants.ts'
 import type { Gateway, LogLevelName } from './gateway.ts'
 import { ErrorLog } from './log.ts'
-import { NgxRequest, setPrefix } from './request.ts'
+import { createRuntime, NgxRequest } from './request.ts'
 import type { Runtime } from './request.ts'
 import { finish, run } from './runner.ts'
 import { normalizeHost } from './server-name.ts'
@@ -50,12 +50,11 @@ export async function startServer(gateway: Gateway, options: StartOptions = {}):
   if (logPath !== 'stderr') mkdirSync(dirname(resolve(prefix, logPath)), { recursive: true })
   mkdirSync(resolve(prefix, 'logs'), { recursive: true })
   const gw = compileGateway(gateway.def, prefix)
-  setPrefix(prefix)
   const errorLog = new ErrorLog({
     path: logPath === 'stderr' ? 'stderr' : resolve(prefix, logPath),
     level: options.errorLogLevel ?? (gw.errorLog.level as LogLevelName),
   })
-  const rt: Runtime = { gw, errorLog, workerId: 0, workerCount: 1, exiting: false }
+  const rt: Runtime = createRuntime(gw, errorLog, 0, 1)
   const servers: Server[] = []
   const addresses: AddressInfo[] = []
   try {
