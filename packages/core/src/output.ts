@@ -93,7 +93,7 @@ export function sendHeader(r: NgxRequest): void {
       if (isThenable(ret)) asyncFilter(r, ret, 'header_filter')
     } catch (e) {
       if (e !== EXIT) {
-        r._logRaw(LOG_LEVELS.ERR, `failed to run header_filter handler: ${errText(e)}`)
+        r._logRaw(LOG_LEVELS.ERR, `failed to run header_filter handler: ${handlerError(e)}`)
         abort(r)
         break
       }
@@ -108,6 +108,7 @@ export function sendHeader(r: NgxRequest): void {
         r._status = code
         const page = code >= 300 ? specialPage(code) : undefined
         if (page !== undefined) r._headers().set('Content-Type', 'text/html')
+        else if (code >= 300) r._headers().set('Content-Type', undefined) // no page, no type
         r._headers().set('Content-Length', undefined)
         r._replaceBody = page ?? ''
         break
@@ -122,12 +123,8 @@ function asyncFilter(r: NgxRequest, p: PromiseLike<unknown>, phase: string): voi
   p.then(undefined, () => undefined)
 }
 
-export function errText(e: unknown): string {
-  return e instanceof Error ? (e.stack ?? String(e)) : String(e)
-}
-
 // Stack frames of nresty's own request machinery, left out of handler error reports.
-const INTERNAL_FRAME = /\/packages\/core\/(src|dist)\/|\/@nresty\/core\/|\(node:internal|at node:internal/
+const INTERNAL_FRAME = /\/packages\/core\/(src|dist)\/|\/@nresty\/core\/|\(node:|at node:/
 
 /**
  * A thrown value as the error log reports it: the stack without nresty's internal frames,
@@ -166,7 +163,7 @@ export function emit(r: NgxRequest, chunk: string | Uint8Array, eof: boolean): O
       }
     } catch (e) {
       if (e !== EXIT) {
-        r._logRaw(LOG_LEVELS.ERR, `failed to run body_filter handler: ${errText(e)}`)
+        r._logRaw(LOG_LEVELS.ERR, `failed to run body_filter handler: ${handlerError(e)}`)
         abort(r)
         return fail('nginx output filter error')
       }

@@ -297,7 +297,7 @@ export class NgxRequest implements Ngx {
       // ngx.exit(status) in the callback (ngx_lua's idiom: ngx.exit(499)) ends the request.
       const failed = (e: unknown): void => {
         if (e === EXIT) finish(this._main, this._exitCode)
-        else this._logRaw(LOG_LEVELS.ERR, `on_abort callback failed: ${output.errText(e)}`)
+        else this._logRaw(LOG_LEVELS.ERR, `on_abort callback failed: ${output.handlerError(e)}`)
       }
       try {
         const ret = fn()

@@ -185,6 +185,9 @@ function runLog(r: NgxRequest): void {
   if (r._logged) return
   r._logged = true
   const list = r._loc.log
+  // A handler still running when the request ends early (ngx.exit from on_abort) keeps its
+  // own phase afterwards: its output then answers 'seen eof' instead of a phase error.
+  const prev = r._phase
   r._phase = 'log'
   for (let i = 0; i < list.length; i++) {
     try {
@@ -194,13 +197,14 @@ function runLog(r: NgxRequest): void {
       logFailure(r, e)
     }
   }
+  r._phase = prev
   const access = r._loc.accessLog
   if (access !== null) access.write((name) => r._lookupVar(name))
 }
 
 function logFailure(r: NgxRequest, e: unknown): void {
   if (e === EXIT) return
-  r._logRaw(LOG_LEVELS.ERR, `log handler aborted: ${output.errText(e)}`)
+  r._logRaw(LOG_LEVELS.ERR, `log handler aborted: ${output.handlerError(e)}`)
 }
 
 function runOps(r: NgxRequest, ops: readonly CompiledOp[]): boolean {

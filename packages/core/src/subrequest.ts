@@ -25,7 +25,9 @@ export class CaptureSink {
     const h = r._headers()
     h.connection = undefined
     const header = h.getAll(0, true).headers
-    if (r._respHeaders?.contentType === undefined && r._loc.defaultType !== '') header['Content-Type'] = r._loc.defaultType
+    const type = header['content-type'] ?? (h.contentTypeSet ? undefined : r._loc.defaultType || undefined)
+    delete header['content-type']
+    if (type !== undefined) header['Content-Type'] = type
     this.#resolve({
       status: r._status === 0 ? 200 : r._status,
       header,
