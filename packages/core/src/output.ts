@@ -107,8 +107,8 @@ export function sendHeader(r: NgxRequest): void {
       if (code >= 200) {
         r._status = code
         const page = code >= 300 ? specialPage(code) : undefined
-        if (page !== undefined) r._headers().set('Content-Type', 'text/html')
-        else if (code >= 300) r._headers().set('Content-Type', undefined) // no page, no type
+        // No page, no type (an empty 2xx body included).
+        r._headers().set('Content-Type', page === undefined ? undefined : 'text/html')
         r._headers().set('Content-Length', undefined)
         r._replaceBody = page ?? ''
         break
@@ -231,9 +231,15 @@ function commit(r: NgxRequest, contentLength: number): void {
   const res = r._res!
   r._committed = true
   const status = r._status
-  // HEAD: nginx sends no length for a body it did not produce.
-  const headers = buildHeaders(r, status, r._method === 'HEAD' ? -1 : contentLength)
-  if (r._close || CLOSE_STATUS.has(status)) res.shouldKeepAlive = false
+  // HEAD: nginx sends no length for a handler's body, but does for its own pages and return text.
+  const headers = buildHeaders(r, status, r._method === 'HEAD' && !r._fixedBody ? -1 : contentLength)
+  const close = r._close || CLOSE_STATUS.has(status)
+  if (close) res.shouldKeepAlive = false
+  else if (r._main._expectContinue) {
+    // The body was never read: nginx discards it, which first tells the client to send it.
+    r._main._expectContinue = false
+    res.writeContinue()
+  }
   res.writeHead(status, REASON_PHRASES.get(status) ?? '', headers)
 }
 
@@ -299,7 +305,9 @@ function buildHeaders(r: NgxRequest, status: number, contentLength: number): str
       if (v !== '') arr.push(a.name, v)
     }
   }
-  if (contentLength >= 0 && !noBody && (h === undefined || h.contentLength === undefined)) arr.push('Content-Length', String(contentLength))
+  if (contentLength >= 0 && !noBody && (h === undefined || (h.contentLength === undefined && h.get('transfer-encoding') === undefined))) {
+    arr.push('Content-Length', String(contentLength))
+  }
   return arr
 }
 
@@ -325,6 +333,7 @@ export function sendSpecial(r: NgxRequest, status: number): boolean {
       r._errorPageDone = true
       r._errStatus = status
       r._status = status
+      if (CLOSE_AFTER_PAGE.has(status)) r._close = true
       if (r._method !== 'HEAD') r._method = 'GET'
       r._execNamed = uri.charCodeAt(0) === 64
       const q = uri.indexOf('?')
@@ -344,6 +353,7 @@ export function sendSpecial(r: NgxRequest, status: number): boolean {
   else if (r._capture === undefined) headers.set('Content-Type', undefined) // no page, no type
   r._out = []
   r._outBytes = 0
+  r._fixedBody = true
   emit(r, page ?? '', true)
   return true
 }

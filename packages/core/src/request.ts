@@ -135,6 +135,8 @@ export class NgxRequest implements Ngx {
   _targetHost: string | undefined = undefined
   /** The client sent `Expect: 100-continue`; the 100 goes out when the body is read. */
   _expectContinue = false
+  /** The body is nginx's own (a page or return text): its length is known even for HEAD. */
+  _fixedBody = false
 
   constructor(rt: Runtime, srv: ServerConf, inc: IncomingMessage, res: ServerResponse | undefined, parent?: NgxRequest) {
     this._rt = rt

@@ -224,11 +224,14 @@ function runOps(r: NgxRequest, ops: readonly CompiledOp[]): boolean {
 function doReturn(r: NgxRequest, ret: CompiledReturn): void {
   const text = ret.text === undefined ? undefined : (ret.text.constant ?? ret.text.render((name) => r._lookupVar(name)))
   if (ret.redirect) {
-    if (text !== undefined) r._headers().set('Location', text.charCodeAt(0) === 47 /* / */ ? output.absoluteLocation(r, text) : text)
+    // absolute_redirect applies to what is sent to the client, not to subrequests.
+    const absolute = text !== undefined && text.charCodeAt(0) === 47 /* / */ && r._parent === undefined
+    if (text !== undefined) r._headers().set('Location', absolute ? output.absoluteLocation(r, text) : text)
     return finish(r, ret.status)
   }
   if (text === undefined || ret.status === 444) return finish(r, ret.status)
   r._status = ret.status
+  r._fixedBody = true
   output.emit(r, text, true)
   finish(r, NGX_OK)
 }

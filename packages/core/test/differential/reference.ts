@@ -110,7 +110,7 @@ export async function startReference(options: ReferenceOptions): Promise<Referen
   } catch (e) {
     const startup = readIfExists(join(prefix, 'logs', 'startup.log'))
     await stop()
-    throw new Error(`reference nginx did not start: ${(e as Error).message}\n${stderr}${startup}`)
+    throw new Error(`reference nginx did not start: ${(e as Error).message}\n${stderr}${startup}`, { cause: e })
   }
 
   return {
