@@ -18,9 +18,6 @@ const S_REWRITE = 4
 const S_ACCESS = 5
 const S_CONTENT = 6
 const S_DONE = 7
-/** The step a request enters after location matching (used by named-location redirects). */
-export const STEP_REWRITE_OPS: number = S_REWRITE_OPS
-
 const MAX_URI_CHANGES = 10
 
 /** Starts (or, after an internal redirect, restarts) the request at `r._step`. */
@@ -117,15 +114,16 @@ function settle(r: NgxRequest): void {
 }
 
 function onThrow(r: NgxRequest, e: unknown): void {
-  if (r._finalized && !r._logged) return
+  if (e !== EXIT && e !== EXEC && e !== JUMP) return onError(r, e)
+  // A signal from a handler still running after its request ended changes nothing.
+  if (r._finalized) return
   try {
-    if (e === EXIT) return onExit(r, r._exitCode)
-    if (e === EXEC) return internalRedirect(r)
-    if (e === JUMP) return jump(r)
+    if (e === EXIT) onExit(r, r._exitCode)
+    else if (e === EXEC) internalRedirect(r)
+    else jump(r)
   } catch (e2) {
-    return onError(r, e2)
+    onError(r, e2)
   }
-  onError(r, e)
 }
 
 function onError(r: NgxRequest, e: unknown): void {
@@ -270,7 +268,6 @@ export function internalRedirect(r: NgxRequest): void {
   }
   r._ctx = undefined
   r._internal = true
-  r._finalized = false
   r._captures = undefined
   r._groups = undefined
   if (r._execNamed) {
