@@ -5,7 +5,7 @@
 //   npm run bench                      (builds first)
 //   BENCH_ROUNDS=5 BENCH_DURATION=10 npm run bench
 //
-// Env: BENCH_ROUNDS (3), BENCH_DURATION seconds per run (5), BENCH_WARMUP seconds (2),
+// Env: BENCH_ROUNDS (5), BENCH_DURATION seconds per run (5), BENCH_WARMUP seconds (2),
 // BENCH_CONNECTIONS (50), BENCH_ONLY=node,nresty (a subset), BENCH_JSON=<file> (write results).
 import { spawn, spawnSync } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
@@ -20,7 +20,7 @@ const LUA_MODULE = '/usr/lib/nginx/modules/ngx_http_lua_module.so'
 const NDK_MODULE = '/usr/lib/nginx/modules/ndk_http_module.so'
 const INSTALL_HINT = 'bash /work/shared/tools/install-reference-openresty.sh'
 
-const ROUNDS = intEnv('BENCH_ROUNDS', 3, 1, 50)
+const ROUNDS = intEnv('BENCH_ROUNDS', 5, 1, 50)
 const DURATION = intEnv('BENCH_DURATION', 5, 1, 120)
 const WARMUP = intEnv('BENCH_WARMUP', 2, 0, 60)
 const CONNECTIONS = intEnv('BENCH_CONNECTIONS', 50, 1, 1000)

@@ -126,6 +126,8 @@ export interface CompiledGateway {
   /** nginx's large_client_header_buffers size: the longest request line or header line. */
   readonly headerBufferSize: number
   readonly errorLog: { readonly path: string; readonly level: string }
+  /** The access logs this gateway opened (closed with the server). */
+  readonly accessLogs: readonly AccessLog[]
 }
 
 /** What a level inherits from the one around it (nginx's merge_loc_conf). */
@@ -153,16 +155,22 @@ export function compileGateway(gw: GatewayDef, prefixOverride?: string): Compile
   if (gw.set !== undefined || gw.rewriteOps !== undefined) {
     throw new ConfError('"set" directive is not allowed here')
   }
-  const http = merge(undefined, gw, ctx)
   const servers: ServerConf[] = []
   const groups = new Map<string, ListenGroup>()
-  for (const sdef of gw.servers) {
-    const server = new ServerConf(sdef, http, gw, ctx)
-    servers.push(server)
-    const listens = Array.isArray(sdef.listen) ? (sdef.listen as readonly ListenSpec[]) : [sdef.listen as ListenSpec]
-    for (const l of listens) addListen(groups, server, l)
+  try {
+    const http = merge(undefined, gw, ctx)
+    for (const sdef of gw.servers) {
+      const server = new ServerConf(sdef, http, gw, ctx)
+      servers.push(server)
+      const listens = Array.isArray(sdef.listen) ? (sdef.listen as readonly ListenSpec[]) : [sdef.listen as ListenSpec]
+      for (const l of listens) addListen(groups, server, l)
+    }
+    if (servers.length === 0) throw new ConfError('no "server" defined in the gateway')
+  } catch (e) {
+    // Let go of the access logs opened before the error.
+    for (const log of ctx.accessLogs.values()) void log.close()
+    throw e
   }
-  if (servers.length === 0) throw new ConfError('no "server" defined in the gateway')
   const headerBufferSize = parseSize(gw.largeClientHeaderBuffers ?? '8k', 'large_client_header_buffers')
   const errorLog = typeof gw.errorLog === 'string' ? { path: gw.errorLog, level: 'error' } : { path: gw.errorLog?.path ?? 'logs/error.log', level: gw.errorLog?.level ?? 'error' }
   return {
@@ -170,6 +178,7 @@ export function compileGateway(gw: GatewayDef, prefixOverride?: string): Compile
     listens: [...groups.values()],
     servers,
     declaredVars: ctx.declared,
+    accessLogs: [...ctx.accessLogs.values()],
     maxHeaderSize: 4 * headerBufferSize,
     headerBufferSize,
     errorLog,

@@ -1,3 +1,5 @@
+import { getSystemErrorMessage } from 'node:util'
+
 // Thrown errors of @nresty/core. Each has a stable `code`; match on `code`, not `instanceof`,
 // since two installed copies of the package would have two classes.
 
@@ -33,6 +35,23 @@ export function argError(message: string): NgxApiError {
 
 export function stateError(message: string): NgxApiError {
   return new NgxApiError(ERROR_CODES.STATE, message)
+}
+
+// glibc's strerror() words where libuv's differ; others are libuv's, capitalized.
+const STRERROR: Readonly<Record<string, string>> = {
+  ENOENT: 'No such file or directory',
+  EACCES: 'Permission denied',
+  EISDIR: 'Is a directory',
+  ENOTDIR: 'Not a directory',
+  EROFS: 'Read-only file system',
+}
+
+/** An OS error as nginx prints it: `98: Address already in use`. */
+export function systemErrorText(e: NodeJS.ErrnoException): string {
+  const errno = Math.abs(e.errno ?? 0)
+  if (errno === 0) return e.message
+  const text = STRERROR[e.code ?? ''] ?? getSystemErrorMessage(-errno)
+  return `${errno}: ${text.charAt(0).toUpperCase()}${text.slice(1)}`
 }
 
 /** A gateway definition error, worded as nginx words `[emerg]` messages. */

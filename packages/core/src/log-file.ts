@@ -1,33 +1,15 @@
 // A log file opened for appending, written through sonic-boom; shared by the error and access logs.
 
 import { openSync } from 'node:fs'
-import { getSystemErrorMessage } from 'node:util'
 import sonicBoom from 'sonic-boom'
 import type { SonicBoom } from 'sonic-boom'
-import { ConfError } from './errors.ts'
-
-// glibc's strerror() words where libuv's differ; others are libuv's, capitalized.
-const STRERROR: Readonly<Record<string, string>> = {
-  ENOENT: 'No such file or directory',
-  EACCES: 'Permission denied',
-  EISDIR: 'Is a directory',
-  ENOTDIR: 'Not a directory',
-  EROFS: 'Read-only file system',
-}
-
-function capitalize(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1)
-}
+import { ConfError, systemErrorText } from './errors.ts'
 
 function openAppend(path: string): number {
   try {
     return openSync(path, 'a', 0o644)
   } catch (e) {
-    const err = e as NodeJS.ErrnoException
-    const errno = Math.abs(err.errno ?? 0)
-    if (errno === 0) throw new ConfError(`open() "${path}" failed (${err.message})`)
-    const text = STRERROR[err.code ?? ''] ?? capitalize(getSystemErrorMessage(-errno))
-    throw new ConfError(`open() "${path}" failed (${errno}: ${text})`)
+    throw new ConfError(`open() "${path}" failed (${systemErrorText(e as NodeJS.ErrnoException)})`)
   }
 }
 

@@ -6,10 +6,10 @@ import { createServer } from 'node:http'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { dirname, resolve } from 'node:path'
-import { closeAll as closeAccessLogs, flushAll as flushAccessLogs } from './access-log.ts'
 import { compileGateway } from './conf.ts'
 import type { CompiledGateway, ListenGroup } from './conf.ts'
 import { LOG_LEVELS, NRESTY_VERSION } from './constants.ts'
+import { systemErrorText } from './errors.ts'
 import type { Gateway, LogLevelName } from './gateway.ts'
 import { ErrorLog } from './log.ts'
 import { createRuntime, NgxRequest } from './request.ts'
@@ -65,6 +65,7 @@ export async function startServer(gateway: Gateway, options: StartOptions = {}):
     }
   } catch (e) {
     await Promise.all(servers.map((s) => new Promise((ok) => s.close(ok))))
+    await Promise.all(gw.accessLogs.map((l) => l.close()))
     await errorLog.close()
     throw e
   }
@@ -80,8 +81,8 @@ export async function startServer(gateway: Gateway, options: StartOptions = {}):
         s.close(() => ok())
         s.closeIdleConnections()
       })))
-      flushAccessLogs()
-      await closeAccessLogs()
+      // This server's logs only: another server in the process may share a file.
+      await Promise.all(gw.accessLogs.map((l) => l.close()))
       await errorLog.close()
     })()),
   }
@@ -90,7 +91,7 @@ export async function startServer(gateway: Gateway, options: StartOptions = {}):
 function listen(server: Server, g: ListenGroup): Promise<AddressInfo> {
   return new Promise((ok, fail) => {
     const onError = (e: NodeJS.ErrnoException): void => {
-      fail(new Error(`bind() to ${g.host}:${g.port} failed (${e.errno === undefined ? '' : `${-e.errno}: `}${e.message})`))
+      fail(new Error(`bind() to ${g.host}:${g.port} failed (${systemErrorText(e)})`))
     }
     server.once('error', onError)
     const opts: { host: string; port: number; backlog?: number } = { host: g.host, port: g.port }

@@ -42,3 +42,22 @@ describe('access log', () => {
     expect(t.accessLog()).toBe('GET /t 200\n')
   })
 })
+
+describe('several servers in one process', () => {
+  it('closing one leaves the other\'s access log (the same file) writing', async () => {
+    const a = await start({ '/a': { content: (ngx) => ngx.say('a') } })
+    const { defineGateway, startServer } = await import('../src/index.ts')
+    const b = await startServer(defineGateway({ errorLog: 'logs/b-error.log', servers: [{ listen: '127.0.0.1:0', locations: { '/b': { content: (ngx) => ngx.say('b') } } }] }), { prefix: a.prefix })
+    await b.close()
+    await get(a.port, '/a')
+    await a.close()
+    expect(a.accessLog()).toMatch(/"GET \/a HTTP\/1\.1" 200 2 /)
+  })
+
+  it('a port in use is reported as nginx words it', async () => {
+    const a = await start({ '/': { content: (ngx) => ngx.say('a') } })
+    const { defineGateway, startServer } = await import('../src/index.ts')
+    await expect(startServer(defineGateway({ errorLog: 'stderr', accessLog: false, servers: [{ listen: `127.0.0.1:${a.port}` }] }), { prefix: a.prefix }))
+      .rejects.toThrow(`bind() to 127.0.0.1:${a.port} failed (98: Address already in use)`)
+  })
+})
