@@ -6,6 +6,7 @@
 //   BENCH_ROUNDS=5 BENCH_DURATION=10 npm run bench
 //
 // Env: BENCH_ROUNDS (5), BENCH_DURATION seconds per run (5), BENCH_WARMUP seconds (2),
+// BENCH_NODE_FLAGS='--flag …' (passed to the node servers, e.g. --no-memory-reducer),
 // BENCH_CONNECTIONS (50), BENCH_ONLY=node,nresty (a subset), BENCH_JSON=<file> (write results).
 import { spawn, spawnSync } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
@@ -171,7 +172,7 @@ async function startOne(spec: ServerSpec): Promise<Running | Row> {
     args = ['-p', dir, '-c', 'conf/nginx.conf', '-e', 'logs/error.log']
   } else {
     cmd = process.execPath
-    args = [serversScript, spec.kind, String(port), dir]
+    args = [...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []), serversScript, spec.kind, String(port), dir]
   }
   if (pin) {
     args = ['-c', '0', cmd, ...args]

@@ -69,7 +69,7 @@ export class LocConf {
     this.clientMaxBodySize = m.clientMaxBodySize
     this.clientBodyTimeout = m.clientBodyTimeout
     this.sendTimeout = m.sendTimeout
-    this.accessLog = m.accessLog
+    this.accessLog = m.accessLog.get()
     this.errorPages = m.errorPages
     this.internal = def?.internal === true
   }
@@ -133,7 +133,10 @@ export interface CompiledGateway {
 /** What a level inherits from the one around it (nginx's merge_loc_conf). */
 type Merged = Pick<LocConf,
   | 'rewrite' | 'access' | 'headerFilter' | 'bodyFilter' | 'log' | 'defaultType' | 'addHeaders'
-  | 'clientMaxBodySize' | 'clientBodyTimeout' | 'sendTimeout' | 'accessLog' | 'errorPages'>
+  | 'clientMaxBodySize' | 'clientBodyTimeout' | 'sendTimeout' | 'errorPages'> & {
+  /** Opened on first use: a level whose every location turns logging off opens no file. */
+  readonly accessLog: { get(): AccessLog | null }
+}
 
 interface CompileContext {
   readonly prefix: string
@@ -240,7 +243,7 @@ function merge(parent: Merged | undefined, s: LevelSettings, ctx: CompileContext
     clientMaxBodySize: s.clientMaxBodySize !== undefined ? parseSize(s.clientMaxBodySize, 'client_max_body_size') : (parent?.clientMaxBodySize ?? 1024 * 1024),
     clientBodyTimeout: s.clientBodyTimeout !== undefined ? parseTime(s.clientBodyTimeout, 'client_body_timeout') : (parent?.clientBodyTimeout ?? 60_000),
     sendTimeout: s.sendTimeout !== undefined ? parseTime(s.sendTimeout, 'send_timeout') : (parent?.sendTimeout ?? 60_000),
-    accessLog: s.accessLog !== undefined ? openAccessLog(s.accessLog, ctx) : parent === undefined ? openAccessLog('logs/access.log', ctx) : parent.accessLog,
+    accessLog: s.accessLog !== undefined ? lazyAccessLog(s.accessLog, ctx) : parent === undefined ? lazyAccessLog('logs/access.log', ctx) : parent.accessLog,
     errorPages: s.errorPage !== undefined ? compileErrorPages(s.errorPage) : (parent?.errorPages ?? null),
   }
 }
@@ -262,19 +265,23 @@ function compileErrorPages(pages: Readonly<Record<number, string>>): Map<number,
   return m
 }
 
-function openAccessLog(spec: false | string | { path: string; format?: string }, ctx: CompileContext): AccessLog | null {
-  if (spec === false || spec === 'off') return null
+function lazyAccessLog(spec: false | string | { path: string; format?: string }, ctx: CompileContext): { get(): AccessLog | null } {
+  if (spec === false || spec === 'off') return { get: () => null }
   const path = resolvePath(ctx.prefix, typeof spec === 'string' ? spec : spec.path)
   const formatName = typeof spec === 'string' ? 'combined' : (spec.format ?? 'combined')
   const format = ctx.formats.get(formatName)
   if (format === undefined) throw new ConfError(`unknown log format "${formatName}"`)
   const key = `${path}\0${formatName}`
-  let log = ctx.accessLogs.get(key)
-  if (log === undefined) {
-    log = new AccessLog({ path, format })
-    ctx.accessLogs.set(key, log)
+  return {
+    get: () => {
+      let log = ctx.accessLogs.get(key)
+      if (log === undefined) {
+        log = new AccessLog({ path, format })
+        ctx.accessLogs.set(key, log)
+      }
+      return log
+    },
   }
-  return log
 }
 
 function compileOps(level: LevelSettings, ret: ReturnSpec | undefined, ctx: CompileContext): CompiledOp[] {

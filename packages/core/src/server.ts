@@ -12,7 +12,7 @@ import { LOG_LEVELS, NRESTY_VERSION } from './constants.ts'
 import { systemErrorText } from './errors.ts'
 import type { Gateway, LogLevelName } from './gateway.ts'
 import { ErrorLog } from './log.ts'
-import { createRuntime, NgxRequest } from './request.ts'
+import { createRuntime, NgxRequest, trackConnection } from './request.ts'
 import type { Runtime } from './request.ts'
 import { finish, run } from './runner.ts'
 import { normalizeHost } from './server-name.ts'
@@ -111,12 +111,15 @@ function createHttpServer(rt: Runtime, group: ListenGroup): Server {
     requestTimeout: 0,
     headersTimeout: def.clientHeaderTimeout,
     keepAliveTimeout: def.keepaliveTimeout,
-    connectionsCheckingInterval: Math.min(1000, def.clientHeaderTimeout),
+    // How often node looks for clients past client_header_timeout: often enough for short
+    // timeouts, node's own 30 s for nginx's default 60 s.
+    connectionsCheckingInterval: Math.max(250, Math.min(30_000, Math.floor(def.clientHeaderTimeout / 2))),
   })
   server.on('request', (req: IncomingMessage, res: ServerResponse) => accept(rt, group, req, res, false))
   // nginx sends `100 Continue` when the body is read, not before the request is looked at.
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => accept(rt, group, req, res, true))
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => onClientError(rt, err, socket))
+  server.on('connection', trackConnection)
   return server
 }
 

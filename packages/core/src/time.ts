@@ -1,7 +1,10 @@
 // nginx's cached clock and its time formats. nginx reads the clock once per event-loop
-// iteration; here the first read after a microtask checkpoint refreshes it, so ngx.now() stays
-// put inside CPU-bound code (as in OpenResty) and moves on after an await. updateTime() forces
-// a refresh. Formatted strings are cached per second, as nginx caches them per tick.
+// iteration; so does this one: the first read in an iteration refreshes it and an immediate
+// (run at the end of the iteration) lets the next read refresh it again. ngx.now() therefore
+// stays put inside CPU-bound code (as in OpenResty) and moves on after an await that waited
+// for I/O or a timer. updateTime() forces a refresh. One immediate per loop iteration, not
+// per request (queueMicrotask made an AsyncResource per call). Formatted strings are cached
+// per second, as nginx caches them per tick.
 
 let cachedMs = Date.now()
 let fresh = false
@@ -13,7 +16,7 @@ function clock(): number {
   if (!fresh) {
     cachedMs = Date.now()
     fresh = true
-    queueMicrotask(expire)
+    setImmediate(expire)
   }
   return cachedMs
 }
@@ -23,7 +26,7 @@ export function updateTime(): void {
   cachedMs = Date.now()
   if (!fresh) {
     fresh = true
-    queueMicrotask(expire)
+    setImmediate(expire)
   }
 }
 
