@@ -300,7 +300,7 @@ function compileOps(level: LevelSettings, ret: ReturnSpec | undefined, ctx: Comp
   })
 }
 
-export function compileReturn(spec: ReturnSpec): CompiledReturn {
+function compileReturn(spec: ReturnSpec): CompiledReturn {
   if (typeof spec === 'number') return { status: checkStatus(spec), text: undefined, redirect: false }
   if (typeof spec === 'string') {
     if (!/^(https?:\/\/|\$scheme)/.test(spec)) throw new ConfError(`invalid return code "${spec}"`)

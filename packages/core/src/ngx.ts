@@ -7,7 +7,7 @@ import type { Phase } from './phase.ts'
 import type { HeadersResult } from './resp-headers.ts'
 
 export type { HeadersResult }
-import type { Ok, Result } from './result.ts'
+import type { Result } from './result.ts'
 
 /** Per-request data shared by the phases of one request (`ngx.ctx`). Augment it to type your fields. */
 export interface NgxCtx {
@@ -114,7 +114,6 @@ export interface NgxWorker {
 type Constants = typeof CORE_CONSTANTS & typeof HTTP_STATUS & typeof HTTP_METHODS & typeof LOG_LEVELS
 
 export type OutputResult = Result<1, string>
-export type OutputOk = Ok<1>
 
 export interface Ngx extends Constants {
   readonly var: VarTable

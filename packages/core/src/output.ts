@@ -79,7 +79,7 @@ export function sendHeaders(r: NgxRequest): OutputResult {
 }
 
 /** Runs the header filter once; the headers are written with the first body bytes. */
-export function sendHeader(r: NgxRequest): void {
+function sendHeader(r: NgxRequest): void {
   if (r._headersSent) return
   r._headersSent = true
   if (r._status === 0) r._status = r._errStatus !== 0 ? r._errStatus : 200

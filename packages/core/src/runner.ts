@@ -260,7 +260,7 @@ function findLocation(r: NgxRequest): boolean {
 }
 
 /** ngx.exec / error_page: back to location matching with a fresh ngx.ctx. */
-export function internalRedirect(r: NgxRequest): void {
+function internalRedirect(r: NgxRequest): void {
   if (++r._redirects > MAX_URI_CHANGES) {
     r._logRaw(LOG_LEVELS.ERR, `rewrite or internal redirection cycle while internally redirecting to "${r._execUri}"`)
     r._errorPageDone = true

@@ -152,7 +152,7 @@ export function lookupVar(r: NgxRequest, name: string): string | undefined {
 const WRITABLE = new Set(['args', 'limit_rate'])
 
 /** ngx.var.NAME = value, with ngx_lua's errors. */
-export function setVar(r: NgxRequest, name: string, value: unknown): void {
+function setVar(r: NgxRequest, name: string, value: unknown): void {
   let v: string | undefined
   if (value === undefined || value === null) v = undefined
   else if (typeof value === 'string') v = value
