@@ -150,6 +150,8 @@ export class NgxRequest implements Ngx {
   _expectContinue = false
   /** The body is nginx's own (a page or return text): its length is known even for HEAD. */
   _fixedBody = false
+  /** Content-Length as received (-1 if none), read in the server's one pass over the headers. */
+  _rawContentLength = -1
 
   constructor(rt: Runtime, srv: ServerConf, inc: IncomingMessage, res: ServerResponse | undefined, parent?: NgxRequest) {
     this._rt = rt
@@ -356,18 +358,11 @@ export class NgxRequest implements Ngx {
     return (this._reqHeaders ??= new RequestHeaders(this._in.rawHeaders))
   }
 
-  /** The request's Content-Length, or -1; read from the raw headers without building an object. */
+  /** The request's Content-Length, or -1 (as changed by ngx.req.setHeader, if it was). */
   _contentLength(): number {
-    if (this._reqHeaders !== undefined) {
-      const v = this._reqHeaders.get('content-length')
-      return v === undefined ? -1 : Number(v)
-    }
-    const raw = this._in.rawHeaders
-    for (let i = 0; i < raw.length; i += 2) {
-      const name = raw[i]!
-      if (name.length === 14 && name.toLowerCase() === 'content-length') return Number(raw[i + 1])
-    }
-    return -1
+    if (this._reqHeaders === undefined) return this._rawContentLength
+    const v = this._reqHeaders.get('content-length')
+    return v === undefined ? -1 : Number(v)
   }
 
   _headers(): ResponseHeaders {

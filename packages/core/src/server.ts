@@ -131,10 +131,12 @@ const R_LONG_LINE = 3
 function accept(rt: Runtime, group: ListenGroup, req: IncomingMessage, res: ServerResponse, expectContinue: boolean): void {
   updateTime()
   NgxRequest._countRequest(req)
-  // One pass over the raw headers: Host (exactly one) and nginx's per-line size limit.
+  // One pass over the raw headers: Host (exactly one), Content-Length (for the 413 check
+  // after location matching) and nginx's per-line size limit.
   const raw = req.rawHeaders
   const lineMax = rt.gw.headerBufferSize
   let host: string | undefined
+  let contentLength = -1
   let problem = 0
   let detail = ''
   for (let i = 0; i < raw.length; i += 2) {
@@ -145,13 +147,15 @@ function accept(rt: Runtime, group: ListenGroup, req: IncomingMessage, res: Serv
       detail = `${n}: ${v}`.slice(0, 1024)
       break
     }
-    if (n.length === 4 && n.toLowerCase() === 'host') {
+    if (n.length === 4 && (n === 'Host' || n.toLowerCase() === 'host')) {
       if (host !== undefined) {
         problem = R_DUP_HOST
         detail = `client sent duplicate host header: "${n}: ${v}", previous value: "Host: ${host}"`
         break
       }
       host = v
+    } else if (n.length === 14 && n.toLowerCase() === 'content-length') {
+      contentLength = Number(v)
     }
   }
   const name = host === undefined ? undefined : normalizeHost(host)
@@ -161,6 +165,7 @@ function accept(rt: Runtime, group: ListenGroup, req: IncomingMessage, res: Serv
   const srv = lookup === undefined ? group.defaultServer : (group.only ?? group.byName.find(lookup)?.value ?? group.defaultServer)
   const r = new NgxRequest(rt, srv, req, res)
   r._expectContinue = expectContinue
+  r._rawContentLength = contentLength
   const reject = (status: number, msg: string): void => {
     r._logRaw(LOG_LEVELS.INFO, msg)
     finish(r, status)
