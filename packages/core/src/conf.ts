@@ -2,6 +2,7 @@
 // server-name index; per server a location tree; per location its merged settings (nginx's
 // merge of http → server → location → nested location), handler arrays and compiled
 // templates. Everything that can be decided once is decided here.
+import { availableParallelism } from 'node:os'
 import { resolve as resolvePath } from 'node:path'
 import { AccessLog, COMBINED_FORMAT } from './access-log.ts'
 import { ConfError } from './errors.ts'
@@ -128,6 +129,20 @@ export interface CompiledGateway {
   readonly errorLog: { readonly path: string; readonly level: string }
   /** The access logs this gateway opened (closed with the server). */
   readonly accessLogs: readonly AccessLog[]
+  /** The process model: worker count ('auto' resolved), limits, pid file, life-cycle phases. */
+  readonly workers: number
+  readonly workerConnections: number
+  /** ms; undefined = wait for in-flight requests however long they take. */
+  readonly workerShutdownTimeout: number | undefined
+  /** Bytes; undefined = node's default heap limit. */
+  readonly workerHeapLimit: number | undefined
+  /** Absolute path of the pid file. */
+  readonly pidPath: string
+  /** Shared dict zones: name → size in bytes, in declaration order. */
+  readonly sharedDicts: ReadonlyMap<string, number>
+  readonly init: readonly Handler[]
+  readonly initWorker: readonly Handler[]
+  readonly exitWorker: readonly Handler[]
 }
 
 /** What a level inherits from the one around it (nginx's merge_loc_conf). */
@@ -185,7 +200,46 @@ export function compileGateway(gw: GatewayDef, prefixOverride?: string): Compile
     maxHeaderSize: 4 * headerBufferSize,
     headerBufferSize,
     errorLog,
+    workers: compileWorkers(gw.workers),
+    workerConnections: compileWorkerConnections(gw.workerConnections),
+    workerShutdownTimeout: gw.workerShutdownTimeout === undefined ? undefined : parseTime(gw.workerShutdownTimeout, 'worker_shutdown_timeout'),
+    workerHeapLimit: gw.workerHeapLimit === undefined ? undefined : parseSize(gw.workerHeapLimit, 'worker_heap_limit'),
+    pidPath: resolvePath(prefix, gw.pid ?? 'logs/nginx.pid'),
+    sharedDicts: compileSharedDicts(gw.sharedDicts),
+    init: list(gw.init),
+    initWorker: list(gw.initWorker),
+    exitWorker: list(gw.exitWorker),
   }
+}
+
+function compileWorkers(w: number | 'auto' | undefined): number {
+  if (w === undefined) return 1
+  if (w === 'auto') return availableParallelism()
+  if (!Number.isInteger(w) || w < 1) throw new ConfError('"worker_processes" directive invalid value')
+  return w
+}
+
+function compileWorkerConnections(n: number | undefined): number {
+  if (n === undefined) return 512
+  if (!Number.isInteger(n) || n < 1) throw new ConfError(`invalid number "${String(n)}"`)
+  return n
+}
+
+function compileSharedDicts(dicts: Readonly<Record<string, number | string>> | undefined): Map<string, number> {
+  const zones = new Map<string, number>()
+  for (const [name, size] of Object.entries(dicts ?? {})) {
+    if (name === '') throw new ConfError('invalid lua shared dict name ""')
+    let bytes: number
+    try {
+      bytes = parseSize(size, 'lua_shared_dict')
+    } catch {
+      bytes = 0
+    }
+    // ngx_lua refuses zones of 8191 bytes or less: a slab pool needs a page beyond its header.
+    if (bytes <= 8191) throw new ConfError(`invalid lua shared dict size "${String(size)}"`)
+    zones.set(name, bytes)
+  }
+  return zones
 }
 
 function addListen(groups: Map<string, ListenGroup>, server: ServerConf, l: ListenSpec): void {

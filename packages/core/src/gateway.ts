@@ -114,6 +114,35 @@ export interface GatewayDef extends LevelSettings {
    */
   readonly largeClientHeaderBuffers?: Size
   readonly servers: readonly ServerDef[]
+
+  // ---- process model (startMaster; startServer runs one worker in the calling thread) ----
+  /** `worker_processes`: worker threads, or `'auto'` for one per core. Default 1. */
+  readonly workers?: number | 'auto'
+  /** `worker_connections`: client connections one worker holds at most; default 512. */
+  readonly workerConnections?: number
+  /**
+   * `worker_shutdown_timeout`: how long a gracefully stopping worker (reload, QUIT) waits for
+   * its in-flight requests before it closes their connections. Default: it waits, as nginx does.
+   */
+  readonly workerShutdownTimeout?: Duration
+  /** Heap limit of each worker thread (`'512m'`); a worker past it dies and is respawned. */
+  readonly workerHeapLimit?: Size
+  /** `pid`: the master's pid file, relative to the prefix; default `logs/nginx.pid`. */
+  readonly pid?: string
+  /** `lua_shared_dict name size`: zones every worker sees as `ngx.shared[name]`. */
+  readonly sharedDicts?: Readonly<Record<string, Size>>
+
+  // ---- phases around a worker's life ----
+  /**
+   * `init_by_lua`: runs once, in the master's loader, before any worker starts (and again on
+   * every reload). It may write shared dicts; module state it sets is not seen by the workers,
+   * which import the gateway module themselves.
+   */
+  readonly init?: HandlerList
+  /** `init_worker_by_lua`: runs in each worker before it accepts connections. */
+  readonly initWorker?: HandlerList
+  /** `exit_worker_by_lua`: runs in each worker as it exits. */
+  readonly exitWorker?: HandlerList
 }
 
 /** A checked gateway definition, as `defineGateway` returns it. */

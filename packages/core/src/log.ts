@@ -120,6 +120,8 @@ export interface ErrorLogOptions {
   /** The lowest severity written; nginx's default is `error`. */
   readonly level?: LogLevelName
   readonly pid?: number
+  /** The number after `#` (nginx: the thread id); default the pid. */
+  readonly tid?: number
   /**
    * Write each line with a blocking write(2) (the default, as nginx does): a line is on disk
    * when write() returns, and a crash loses nothing. `false` batches through sonic-boom.
@@ -132,12 +134,14 @@ export class ErrorLog {
   readonly path: string
   readonly level: number
   private readonly pid: number
+  private readonly tid: number
   private readonly file: LogFile
 
   constructor(opts: ErrorLogOptions) {
     this.path = opts.path
     this.level = levelFromName(opts.level ?? 'error')
     this.pid = opts.pid ?? process.pid
+    this.tid = opts.tid ?? this.pid
     this.file = new LogFile(opts.path, { sync: opts.sync ?? true })
   }
 
@@ -147,7 +151,7 @@ export class ErrorLog {
 
   write(level: number, msg: string, ctx?: LogContext): void {
     if (level > this.level) return
-    this.file.write(formatErrorLine(Date.now(), level, this.pid, this.pid, msg, ctx))
+    this.file.write(formatErrorLine(Date.now(), level, this.pid, this.tid, msg, ctx))
   }
 
   /** Writes out everything buffered, synchronously. */

@@ -105,10 +105,21 @@ export interface NgxConfig {
 }
 
 export interface NgxWorker {
+  /** The worker's slot, 0 … count()-1; a respawned worker keeps its slot. */
   id(): number
   count(): number
+  /** Unique among live workers (worker threads share the OS pid; see the README). */
   pid(): number
+  /** True once the worker stops gracefully (reload, QUIT). */
   exiting(): boolean
+}
+
+/** `require "ngx.process"`. */
+export interface NgxProcess {
+  /** `'master'` in init, `'worker'` in workers, `'single'` without a master. */
+  type(): 'master' | 'worker' | 'single'
+  /** The master's pid (the OS process), or undefined without a master. */
+  masterPid(): number | undefined
 }
 
 type Constants = typeof CORE_CONSTANTS & typeof HTTP_STATUS & typeof HTTP_METHODS & typeof LOG_LEVELS
@@ -129,6 +140,7 @@ export interface Ngx extends Constants {
   readonly location: NgxLocation
   readonly config: NgxConfig
   readonly worker: NgxWorker
+  readonly process: NgxProcess
   readonly null: null
 
   say(...args: unknown[]): OutputResult

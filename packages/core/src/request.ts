@@ -17,8 +17,8 @@ import { escapeUri, quoteSqlStr, unescapeUri } from './escape.ts'
 import { callerLocation, formatLogArgs } from './log.ts'
 import type { ErrorLog, LogContext } from './log.ts'
 import type {
-  BodyFilterArg, HeaderTable, Ngx, NgxConfig, NgxCtx, NgxLocation, NgxReq, NgxResp, NgxWorker,
-  OutputResult, VarTable,
+  BodyFilterArg, HeaderTable, Ngx, NgxConfig, NgxCtx, NgxLocation, NgxProcess, NgxReq, NgxResp,
+  NgxWorker, OutputResult, VarTable,
 } from './ngx.ts'
 import * as output from './output.ts'
 import { CTX_CTX, CTX_EXIT, CTX_HEADER, CTX_RAC, CTX_VAR, PHASE_BIT, assertPhase } from './phase.ts'
@@ -41,14 +41,26 @@ import { parseExecTarget } from './uri.ts'
 export interface Runtime {
   readonly gw: CompiledGateway
   readonly errorLog: ErrorLog
-  /** ngx.config and ngx.worker, made once per server. */
+  /** ngx.config, ngx.worker and ngx.process, made once per server. */
   readonly config: NgxConfig
   readonly worker: NgxWorker
+  readonly process: NgxProcess
   exiting: boolean
 }
 
-/** The Runtime of a server (worker `id` of `count`). */
-export function createRuntime(gw: CompiledGateway, errorLog: ErrorLog, id: number, count: number): Runtime {
+/** Who runs a Runtime: a worker of a master, the single process, or the master's loader. */
+export interface RuntimeIdentity {
+  readonly type: 'master' | 'worker' | 'single'
+  /** Worker slot (0 … count-1). */
+  readonly id: number
+  readonly count: number
+  /** What ngx.worker.pid() answers and error log lines carry. */
+  readonly pid: number
+  readonly masterPid: number | undefined
+}
+
+/** The Runtime of a server. */
+export function createRuntime(gw: CompiledGateway, errorLog: ErrorLog, who: RuntimeIdentity): Runtime {
   const prefix = gw.prefix.endsWith('/') ? gw.prefix : `${gw.prefix}/`
   const rt: Runtime = {
     gw,
@@ -63,7 +75,8 @@ export function createRuntime(gw: CompiledGateway, errorLog: ErrorLog, id: numbe
       prefix: () => prefix,
       nginxConfigure: () => '',
     },
-    worker: { id: () => id, count: () => count, pid: () => process.pid, exiting: () => rt.exiting },
+    worker: { id: () => who.id, count: () => who.count, pid: () => who.pid, exiting: () => rt.exiting },
+    process: { type: () => who.type, masterPid: () => who.masterPid },
   }
   return rt
 }
@@ -243,6 +256,10 @@ export class NgxRequest implements Ngx {
 
   get worker(): NgxWorker {
     return this._rt.worker
+  }
+
+  get process(): NgxProcess {
+    return this._rt.process
   }
 
   // ---- output ----

@@ -1,19 +1,23 @@
 // The HTTP front: one node:http server per listen address, nginx's timeouts mapped onto
 // node's, malformed requests answered as nginx answers them, and each request handed to the
-// phase runner. One worker here; master + workers build on startServer.
+// phase runner. `serveWorker` is one worker (a thread under the master, or the calling thread
+// in single-process mode); `startServer` is the single-process mode (nginx's
+// `master_process off`), which tests and embedded gateways use.
 import { mkdirSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+import { Server as NetServer } from 'node:net'
 import type { AddressInfo, Socket } from 'node:net'
 import { dirname, resolve } from 'node:path'
 import { compileGateway } from './conf.ts'
 import type { CompiledGateway, ListenGroup } from './conf.ts'
 import { LOG_LEVELS, NRESTY_VERSION } from './constants.ts'
-import { systemErrorText } from './errors.ts'
+import { runLifePhase } from './context.ts'
+import { ConfError, systemErrorText } from './errors.ts'
 import type { Gateway, LogLevelName } from './gateway.ts'
 import { ErrorLog } from './log.ts'
 import { createRuntime, NgxRequest, trackConnection } from './request.ts'
-import type { Runtime } from './request.ts'
+import type { Runtime, RuntimeIdentity } from './request.ts'
 import { finish, run } from './runner.ts'
 import { normalizeHost } from './server-name.ts'
 import { HEADER_TOO_LARGE_PAGE, specialPage } from './special-response.ts'
@@ -33,12 +37,27 @@ export interface RunningServer {
   readonly addresses: readonly AddressInfo[]
   readonly errorLog: ErrorLog
   readonly gateway: CompiledGateway
-  /** Stops accepting, lets in-flight requests finish, then flushes and closes the logs. */
+  /**
+   * Stops accepting, closes idle connections, lets in-flight requests finish, runs the
+   * exit_worker handlers, then flushes and closes the logs.
+   */
   close(): Promise<void>
 }
 
+/** The error log a gateway asks for, opened (its directory is created). */
+export function openErrorLog(gw: CompiledGateway, override: string | undefined, level: LogLevelName | undefined, pid?: number): ErrorLog {
+  const path = override ?? gw.errorLog.path
+  const abs = path === 'stderr' ? 'stderr' : resolve(gw.prefix, path)
+  if (abs !== 'stderr') mkdirSync(dirname(abs), { recursive: true })
+  const opts: { path: string; level: LogLevelName; pid?: number } = { path: abs, level: level ?? (gw.errorLog.level as LogLevelName) }
+  if (pid !== undefined) opts.pid = pid
+  return new ErrorLog(opts)
+}
+
 /**
- * Compiles the gateway, opens its logs and listens on every `listen` address.
+ * Single-process mode: compiles the gateway, opens its logs, runs `init` and `initWorker` in
+ * the calling thread and listens on every `listen` address. `workers` is ignored here; see
+ * startMaster for worker threads.
  *
  * @example
  * const server = await startServer(gateway)
@@ -46,25 +65,16 @@ export interface RunningServer {
  */
 export async function startServer(gateway: Gateway, options: StartOptions = {}): Promise<RunningServer> {
   const prefix = resolve(options.prefix ?? gateway.def.prefix ?? '.')
-  const logPath = options.errorLog ?? (typeof gateway.def.errorLog === 'string' ? gateway.def.errorLog : gateway.def.errorLog?.path) ?? 'logs/error.log'
-  if (logPath !== 'stderr') mkdirSync(dirname(resolve(prefix, logPath)), { recursive: true })
   mkdirSync(resolve(prefix, 'logs'), { recursive: true })
   const gw = compileGateway(gateway.def, prefix)
-  const errorLog = new ErrorLog({
-    path: logPath === 'stderr' ? 'stderr' : resolve(prefix, logPath),
-    level: options.errorLogLevel ?? (gw.errorLog.level as LogLevelName),
-  })
-  const rt: Runtime = createRuntime(gw, errorLog, 0, 1)
-  const servers: Server[] = []
-  const addresses: AddressInfo[] = []
+  const errorLog = openErrorLog(gw, options.errorLog, options.errorLogLevel)
+  const who: RuntimeIdentity = { type: 'single', id: 0, count: 1, pid: process.pid, masterPid: undefined }
+  let worker: WorkerServer
   try {
-    for (const group of gw.listens) {
-      const server = createHttpServer(rt, group)
-      servers.push(server)
-      addresses.push(await listen(server, group))
-    }
+    const failed = await runLifePhase(createRuntime(gw, errorLog, who), 'init', gw.init)
+    if (failed !== undefined) throw initError(failed)
+    worker = await serveWorker(gw, errorLog, who, { reusePort: false })
   } catch (e) {
-    await Promise.all(servers.map((s) => new Promise((ok) => s.close(ok))))
     await Promise.all(gw.accessLogs.map((l) => l.close()))
     await errorLog.close()
     throw e
@@ -72,30 +82,130 @@ export async function startServer(gateway: Gateway, options: StartOptions = {}):
   errorLog.write(LOG_LEVELS.NOTICE, `nresty/${NRESTY_VERSION} started`)
   let closing: Promise<void> | undefined
   return {
-    addresses,
+    addresses: worker.addresses,
     errorLog,
     gateway: gw,
-    close: () => (closing ??= (async () => {
-      rt.exiting = true
-      await Promise.all(servers.map((s) => new Promise<void>((ok) => {
-        s.close(() => ok())
-        s.closeIdleConnections()
-      })))
-      // This server's logs only: another server in the process may share a file.
-      await Promise.all(gw.accessLogs.map((l) => l.close()))
-      await errorLog.close()
-    })()),
+    close: () => (closing ??= worker.shutdown({ graceful: true, idleGraceMs: 0 }).then(() => errorLog.close())),
   }
 }
 
-function listen(server: Server, g: ListenGroup): Promise<AddressInfo> {
+/** A failing init handler, as nginx reports a failing init_by_lua: `[emerg]`, and no start. */
+export function initError(e: unknown): ConfError {
+  const what = e instanceof Error ? (e.stack ?? e.message) : String(e)
+  return new ConfError(`init handler failed: ${what}`)
+}
+
+export interface ServeOptions {
+  /** Bind with SO_REUSEPORT, so that several workers share each address. */
+  readonly reusePort: boolean
+  /** Ports to bind instead of the gateway's, by listen group (port 0 resolved by a first worker). */
+  readonly ports?: readonly number[]
+}
+
+export interface ShutdownOptions {
+  /**
+   * true: stop accepting and let in-flight requests finish (their responses close the
+   * connection), up to the gateway's workerShutdownTimeout. false: close every connection now.
+   */
+  readonly graceful: boolean
+  /**
+   * How long an idle keep-alive connection is left open once the worker stops, so that a
+   * request already on its way is still answered (with `Connection: close`). 0 closes idle
+   * connections at once.
+   */
+  readonly idleGraceMs?: number
+}
+
+/** One worker: its Runtime, listening sockets and connections. */
+export interface WorkerServer {
+  readonly rt: Runtime
+  readonly addresses: readonly AddressInfo[]
+  /** Stops the worker (see ShutdownOptions), runs exit_worker and closes the access logs. */
+  shutdown(opts: ShutdownOptions): Promise<void>
+}
+
+/** Per-worker connection bookkeeping: every open client connection, for worker_connections and shutdown. */
+interface Connections {
+  readonly open: Set<Socket>
+  readonly limit: number
+}
+
+/**
+ * Starts one worker on a compiled gateway: runs its initWorker handlers, then listens on every
+ * listen address. The error log is the caller's (it outlives the worker's shutdown).
+ */
+export async function serveWorker(gw: CompiledGateway, errorLog: ErrorLog, who: RuntimeIdentity, opts: ServeOptions): Promise<WorkerServer> {
+  const rt = createRuntime(gw, errorLog, who)
+  await runLifePhase(rt, 'init_worker', gw.initWorker)
+  const conns: Connections = { open: new Set(), limit: gw.workerConnections }
+  const servers: Server[] = []
+  const addresses: AddressInfo[] = []
+  try {
+    for (let i = 0; i < gw.listens.length; i++) {
+      const group = gw.listens[i]!
+      const server = createHttpServer(rt, group, conns)
+      servers.push(server)
+      addresses.push(await listen(server, group, opts.ports?.[i] ?? group.port, opts.reusePort))
+    }
+  } catch (e) {
+    await Promise.all(servers.map((s) => new Promise((ok) => s.close(ok))))
+    throw e
+  }
+  let stopping: Promise<void> | undefined
+  return {
+    rt,
+    addresses,
+    shutdown: (o) => (stopping ??= shutdown(rt, servers, conns, o)),
+  }
+}
+
+async function shutdown(rt: Runtime, servers: readonly Server[], conns: Connections, o: ShutdownOptions): Promise<void> {
+  rt.exiting = true
+  // Stop listening but keep the connections: node's http close() would also drop the idle
+  // ones at once, and a request already sent on one of them would be lost.
+  const drained = Promise.all(servers.map((s) => new Promise<void>((ok) => {
+    NetServer.prototype.close.call(s, () => ok())
+  })))
+  const idleGrace = o.idleGraceMs ?? 0
+  if (!o.graceful) {
+    for (const socket of conns.open) socket.destroy()
+  } else {
+    for (const socket of conns.open) {
+      if (!isIdle(socket)) continue
+      if (idleGrace === 0) socket.destroy()
+      // node's http server destroys a socket that times out with no request on it.
+      else socket.setTimeout(idleGrace)
+    }
+  }
+  const limit = o.graceful ? rt.gw.workerShutdownTimeout : undefined
+  let timer: NodeJS.Timeout | undefined
+  if (limit !== undefined) {
+    await Promise.race([drained, new Promise<void>((ok) => { timer = setTimeout(ok, limit) })])
+    clearTimeout(timer)
+    for (const socket of conns.open) socket.destroy()
+  }
+  await drained
+  // Lets node's http server stop its connection checks (the listener is already closed).
+  for (const s of servers) s.close(() => undefined)
+  await runLifePhase(rt, 'exit_worker', rt.gw.exitWorker)
+  // This worker's access logs only: another server in the thread may share a file.
+  await Promise.all(rt.gw.accessLogs.map((l) => l.close()))
+}
+
+/** No request in progress on the connection (node keeps the current response on the socket). */
+function isIdle(socket: Socket): boolean {
+  return (socket as Socket & { _httpMessage?: unknown })._httpMessage == null
+}
+
+function listen(server: Server, g: ListenGroup, port: number, reusePort: boolean): Promise<AddressInfo> {
   return new Promise((ok, fail) => {
     const onError = (e: NodeJS.ErrnoException): void => {
-      fail(new Error(`bind() to ${g.host}:${g.port} failed (${systemErrorText(e)})`))
+      fail(new ConfError(`bind() to ${g.host}:${port} failed (${systemErrorText(e)})`))
     }
     server.once('error', onError)
-    const opts: { host: string; port: number; backlog?: number } = { host: g.host, port: g.port }
+    const opts: { host: string; port: number; backlog?: number; reusePort?: boolean } = { host: g.host, port }
     if (g.backlog !== undefined) opts.backlog = g.backlog
+    if (reusePort) opts.reusePort = true
     server.listen(opts, () => {
       server.off('error', onError)
       ok(server.address() as AddressInfo)
@@ -103,7 +213,7 @@ function listen(server: Server, g: ListenGroup): Promise<AddressInfo> {
   })
 }
 
-function createHttpServer(rt: Runtime, group: ListenGroup): Server {
+function createHttpServer(rt: Runtime, group: ListenGroup, conns: Connections): Server {
   const def = group.defaultServer
   const server = createServer({
     maxHeaderSize: rt.gw.maxHeaderSize,
@@ -119,7 +229,17 @@ function createHttpServer(rt: Runtime, group: ListenGroup): Server {
   // nginx sends `100 Continue` when the body is read, not before the request is looked at.
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => accept(rt, group, req, res, true))
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => onClientError(rt, err, socket))
-  server.on('connection', trackConnection)
+  server.on('connection', (socket: Socket) => {
+    // worker_connections counts every listener of the worker, as nginx's connection pool does.
+    if (conns.open.size >= conns.limit) {
+      rt.errorLog.write(LOG_LEVELS.ALERT, `${conns.limit} worker_connections are not enough`)
+      socket.destroy()
+      return
+    }
+    conns.open.add(socket)
+    socket.once('close', () => conns.open.delete(socket))
+    trackConnection(socket)
+  })
   return server
 }
 
