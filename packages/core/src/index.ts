@@ -6,9 +6,13 @@ export type {
 } from './gateway.ts'
 export { startServer } from './server.ts'
 export type { RunningServer, StartOptions } from './server.ts'
+export { startMaster } from './master.ts'
+export type { Master, MasterOptions, WorkerInfo } from './master.ts'
+export { NgxContext } from './context.ts'
+export type { LifePhase } from './context.ts'
 export type {
   ArgsResult, BodyFilterArg, CaptureOptions, CaptureResult, HeaderTable, HeadersResult, Ngx, NgxConfig,
-  NgxCtx, NgxLocation, NgxReq, NgxResp, NgxWorker, OutputResult, VarTable,
+  NgxCtx, NgxLocation, NgxProcess, NgxReq, NgxResp, NgxWorker, OutputResult, VarTable,
 } from './ngx.ts'
 export { assertPhase, CONTEXT_NAME, PHASE_BIT } from './phase.ts'
 export type { Phase } from './phase.ts'
