@@ -45,3 +45,7 @@ export { AccessLog, COMBINED_FORMAT } from './access-log.ts'
 export { LocationTree, parseLocation } from './location.ts'
 export type { LocationKind, LocationMatch, ParsedLocation } from './location.ts'
 export { ServerNameMatcher } from './server-name.ts'
+export { ConfFileError, parseConfFile, parseConfParam, parseConfString } from './conf-parse.ts'
+export type {
+  ConfArg, ConfBlock, ConfDirective, ConfErrorLevel, ConfLuaBlock, ConfParseOptions, ConfPlace, ConfRoot,
+} from './conf-parse.ts'

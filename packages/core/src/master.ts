@@ -292,7 +292,11 @@ class MasterProcess implements Master {
         else if (m.t === 'failed') settle(new ConfError(m.message))
       })
       w.on('error', (e) => settle(new ConfError(`the gateway loader failed: ${describeError(e)}`)))
-      w.on('exit', (code) => settle(new ConfError(`the gateway loader exited with code ${code}`)))
+      w.on('exit', (code) => {
+        // init may have used the shared dicts: recover what a killed loader held.
+        this.runExitHooks(w.threadId)
+        settle(new ConfError(`the gateway loader exited with code ${code}`))
+      })
     })
   }
 
@@ -371,13 +375,7 @@ class MasterProcess implements Master {
 
   private onExit(h: WorkerHandle, code: number): void {
     this.live.delete(h)
-    for (const fn of this.exitHooks) {
-      try {
-        fn(h.threadId)
-      } catch (e) {
-        this.log!.write(LOG_LEVELS.ALERT, `worker exit hook failed: ${describeError(e)}`)
-      }
-    }
+    this.runExitHooks(h.threadId)
     const gen = h.gen
     if (gen.slots[h.slot] === h) gen.slots[h.slot] = undefined
     if (h.state === 'starting') h.settleReady(new ConfError(h.cause ?? `worker process ${h.pid} exited with code ${code} while starting`))
@@ -395,6 +393,16 @@ class MasterProcess implements Master {
     // A worker of the serving generation died (or a respawned one could not start): respawn
     // the slot. Workers that fail during a start or reload fail that start or reload instead.
     if (gen === this.current && h.state !== 'exiting') this.respawn(gen, h)
+  }
+
+  private runExitHooks(threadId: number): void {
+    for (const fn of this.exitHooks) {
+      try {
+        fn(threadId)
+      } catch (e) {
+        this.log?.write(LOG_LEVELS.ALERT, `worker exit hook failed: ${describeError(e)}`)
+      }
+    }
   }
 
   private respawn(gen: Generation, dead: WorkerHandle): void {
