@@ -5,6 +5,15 @@ import { pathToFileURL } from 'node:url'
 import { ConfError } from './errors.ts'
 import type { Gateway } from './gateway.ts'
 
+/** Where a master's threads get the gateway from. */
+export type GatewaySource =
+  | { readonly kind: 'module'; readonly url: string; readonly exportName: string }
+
+/** Loads the gateway a source names (each worker thread does this for itself). */
+export function loadSource(source: GatewaySource, _prefix: string): Promise<Gateway> {
+  return loadGateway(source.url, source.exportName)
+}
+
 /** A module specifier as a URL string: file paths are resolved against `base` (the cwd). */
 export function moduleUrl(spec: string | URL, base: string = process.cwd()): string {
   if (spec instanceof URL) return spec.href

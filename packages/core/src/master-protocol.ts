@@ -1,12 +1,12 @@
 // The messages between the master and its threads (structured-clone data only).
 import type { LogLevelName } from './gateway.ts'
+import type { GatewaySource } from './load.ts'
 
 /** workerData of a thread the master starts. */
 export interface ThreadData {
   readonly role: 'loader' | 'worker'
-  /** The gateway module as a URL. */
-  readonly module: string
-  readonly exportName: string
+  /** Where the gateway comes from: a module, or an nginx.conf. */
+  readonly source: GatewaySource
   readonly prefix: string
   readonly errorLog: string | undefined
   readonly errorLogLevel: LogLevelName | undefined

@@ -14,6 +14,7 @@ import { LOG_LEVELS, NRESTY_VERSION } from './constants.ts'
 import { ConfError, systemErrorText } from './errors.ts'
 import type { LogLevelName } from './gateway.ts'
 import { moduleUrl } from './load.ts'
+import type { GatewaySource } from './load.ts'
 import { ErrorLog } from './log.ts'
 import type { FromMaster, GatewaySummary, ThreadData, ToMaster } from './master-protocol.ts'
 
@@ -156,8 +157,7 @@ class MasterProcess implements Master {
   readonly closed: Promise<void>
   private resolveClosed!: () => void
   private readonly opts: MasterOptions
-  private readonly url: string
-  private readonly exportName: string
+  private readonly source: GatewaySource
   private readonly prefix: string
   private log: ErrorLog | undefined
   private pidPath: string | undefined
@@ -175,8 +175,7 @@ class MasterProcess implements Master {
 
   constructor(opts: MasterOptions) {
     this.opts = opts
-    this.url = moduleUrl(opts.module)
-    this.exportName = opts.exportName ?? 'gateway'
+    this.source = { kind: 'module', url: moduleUrl(opts.module), exportName: opts.exportName ?? 'gateway' }
     this.prefix = resolve(opts.prefix ?? '.')
     this.closed = new Promise((ok) => {
       this.resolveClosed = ok
@@ -247,8 +246,7 @@ class MasterProcess implements Master {
   private threadData(role: 'loader' | 'worker', slot: number, count: number | undefined, ports: readonly number[] | undefined): ThreadData {
     return {
       role,
-      module: this.url,
-      exportName: this.exportName,
+      source: this.source,
       prefix: this.prefix,
       errorLog: this.opts.errorLog,
       errorLogLevel: this.opts.errorLogLevel,

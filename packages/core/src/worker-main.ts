@@ -8,7 +8,7 @@ import { compileGateway } from './conf.ts'
 import type { CompiledGateway } from './conf.ts'
 import { LOG_LEVELS } from './constants.ts'
 import { runLifePhase } from './context.ts'
-import { loadGateway } from './load.ts'
+import { loadSource } from './load.ts'
 import type { ErrorLog } from './log.ts'
 import type { FromMaster, GatewaySummary, ThreadData, ToMaster } from './master-protocol.ts'
 import { createRuntime } from './request.ts'
@@ -40,7 +40,7 @@ function summarize(gw: CompiledGateway): GatewaySummary {
 async function runLoader(): Promise<void> {
   let errorLog: ErrorLog | undefined
   try {
-    const gateway = await loadGateway(data.module, data.exportName)
+    const gateway = await loadSource(data.source, data.prefix)
     const gw = compileGateway(gateway.def, data.prefix)
     send({ t: 'loaded', summary: summarize(gw) })
     // init runs once per generation, as init_by_lua runs in the master on start and reload.
@@ -62,7 +62,7 @@ async function runWorker(): Promise<void> {
   const pid = process.pid + threadId
   let errorLog: ErrorLog | undefined
   try {
-    const gateway = await loadGateway(data.module, data.exportName)
+    const gateway = await loadSource(data.source, data.prefix)
     const gw = compileGateway(gateway.def, data.prefix)
     errorLog = openErrorLog(gw, data.errorLog, data.errorLogLevel, pid)
     const log = errorLog
