@@ -5,20 +5,67 @@
 import { availableParallelism } from 'node:os'
 import { resolve as resolvePath } from 'node:path'
 import { AccessLog, COMBINED_FORMAT } from './access-log.ts'
+import type { CosocketConf } from './cosocket.ts'
 import { ConfError } from './errors.ts'
 import type {
-  AddHeaderSpec, GatewayDef, Handler, HandlerList, LevelSettings, ListenSpec, LocationDef,
+  AddHeaderSpec, GatewayDef, Handler, HandlerList, IfTest, LevelSettings, ListenSpec, LocationDef,
   ReturnSpec, RewriteOp, ServerDef,
 } from './gateway.ts'
 import { LocationTree } from './location.ts'
+import { compileRegex } from './pcre.ts'
 import { ServerNameMatcher } from './server-name.ts'
+import { mergeCosocketConf } from './socket-api.ts'
+import type { TimerLimits } from './timer.ts'
 import { compileTemplate } from './template.ts'
 import type { Template } from './template.ts'
 import { parseSize, parseTime } from './units.ts'
 
+/**
+ * The rewrite module's steps, flattened as nginx compiles them: an `if` is followed by its
+ * block's steps, which a false condition skips (`skip` of them); then the steps after the
+ * block run either way.
+ */
 export type CompiledOp =
   | { readonly op: 'set'; readonly name: string; readonly value: Template }
   | { readonly op: 'return'; readonly ret: CompiledReturn }
+  | { readonly op: 'rewrite'; readonly rw: CompiledRewrite }
+  | { readonly op: 'break' }
+  | { readonly op: 'if'; readonly test: CompiledTest; readonly skip: number; readonly conf: LocConf | undefined }
+
+/** `rewrite regex replacement [flag]`. */
+export interface CompiledRewrite {
+  readonly regex: RegExp
+  /** The regex has groups: a match sets `$1`…; one without sets none. */
+  readonly groups: boolean
+  /** The new `$uri` (a redirect: the whole Location, `?args` included). */
+  readonly uri: Template
+  /** What follows the replacement's first `?`: the new `$args` (not for a redirect). */
+  readonly args: Template | undefined
+  /** The replacement has a `?` (a redirect then appends the old args with `&`). */
+  readonly question: boolean
+  /** The old args are kept (appended); a replacement ending in `?` drops them. */
+  readonly addArgs: boolean
+  readonly mode: RewriteMode
+  /** 301 or 302 for a redirect. */
+  readonly status: number
+}
+
+/** 0: go on with the next step; 1 `last`; 2 `break`; 3 a redirect. */
+export type RewriteMode = 0 | 1 | 2 | 3
+
+/** `if (…)`: kind 0 `($var)`, 1 `=`, 2 `!=`, 3 a regex, 4 a file test. */
+export interface CompiledTest {
+  readonly kind: 0 | 1 | 2 | 3 | 4
+  readonly negate: boolean
+  /** The variable tested (kinds 0–3). */
+  readonly name: string
+  /** The right side of `=` / `!=`, or the path of a file test. */
+  readonly value: Template | undefined
+  readonly regex: RegExp | undefined
+  readonly groups: boolean
+  /** The file test's letter: `f`, `d`, `e` or `x`. */
+  readonly file: string
+}
 
 export interface CompiledReturn {
   readonly status: number
@@ -54,11 +101,13 @@ export class LocConf {
   readonly accessLog: AccessLog | null
   readonly errorPages: ReadonlyMap<number, string> | null
   readonly internal: boolean
+  /** lua_socket_* for the cosockets of requests here (and of the timers they create). */
+  readonly cosocket: CosocketConf
 
   constructor(name: string, server: ServerConf, m: Merged, def: LocationDef | undefined, ctx: CompileContext) {
     this.name = name
     this.server = server
-    this.rewriteOps = def === undefined ? [] : compileOps(def, def.return, ctx)
+    this.rewriteOps = def === undefined ? [] : compileOps(def, def.return, ctx, { name, server, merged: m, def })
     this.rewrite = m.rewrite
     this.access = m.access
     this.content = def?.content
@@ -73,6 +122,7 @@ export class LocConf {
     this.accessLog = m.accessLog.get()
     this.errorPages = m.errorPages
     this.internal = def?.internal === true
+    this.cosocket = m.cosocket
   }
 }
 
@@ -89,7 +139,7 @@ export class ServerConf {
   constructor(def: ServerDef, http: Merged, gw: GatewayDef, ctx: CompileContext) {
     const names = def.serverName === undefined ? [''] : typeof def.serverName === 'string' ? [def.serverName] : [...def.serverName]
     this.names = names
-    this.serverRewriteOps = [...(ctx.httpOps), ...compileOps(def, def.return, ctx)]
+    this.serverRewriteOps = [...(ctx.httpOps), ...compileOps(def, def.return, ctx, undefined)]
     this.serverRewrite = list(def.serverRewrite ?? gw.serverRewrite)
     this.keepaliveTimeout = parseTime(def.keepaliveTimeout ?? gw.keepaliveTimeout ?? '75s', 'keepalive_timeout')
     this.clientHeaderTimeout = parseTime(def.clientHeaderTimeout ?? gw.clientHeaderTimeout ?? '60s', 'client_header_timeout')
@@ -140,6 +190,10 @@ export interface CompiledGateway {
   readonly pidPath: string
   /** Shared dict zones: name → size in bytes, in declaration order. */
   readonly sharedDicts: ReadonlyMap<string, number>
+  /** The http level's lua_socket_* (cosockets of init_worker's timers). */
+  readonly cosocket: CosocketConf
+  /** lua_max_pending_timers, lua_max_running_timers. */
+  readonly timerLimits: TimerLimits
   readonly init: readonly Handler[]
   readonly initWorker: readonly Handler[]
   readonly exitWorker: readonly Handler[]
@@ -148,7 +202,7 @@ export interface CompiledGateway {
 /** What a level inherits from the one around it (nginx's merge_loc_conf). */
 type Merged = Pick<LocConf,
   | 'rewrite' | 'access' | 'headerFilter' | 'bodyFilter' | 'log' | 'defaultType' | 'addHeaders'
-  | 'clientMaxBodySize' | 'clientBodyTimeout' | 'sendTimeout' | 'errorPages'> & {
+  | 'clientMaxBodySize' | 'clientBodyTimeout' | 'sendTimeout' | 'errorPages' | 'cosocket'> & {
   /** Opened on first use: a level whose every location turns logging off opens no file. */
   readonly accessLog: { get(): AccessLog | null }
 }
@@ -206,9 +260,23 @@ export function compileGateway(gw: GatewayDef, prefixOverride?: string): Compile
     workerHeapLimit: gw.workerHeapLimit === undefined ? undefined : parseSize(gw.workerHeapLimit, 'worker_heap_limit'),
     pidPath: resolvePath(prefix, gw.pid ?? 'logs/nginx.pid'),
     sharedDicts: compileSharedDicts(gw.sharedDicts),
+    cosocket: mergeCosocketConf(undefined, gw.socket),
+    timerLimits: compileTimerLimits(gw),
     init: list(gw.init),
     initWorker: list(gw.initWorker),
     exitWorker: list(gw.exitWorker),
+  }
+}
+
+function compileTimerLimits(gw: GatewayDef): TimerLimits {
+  const count = (n: number | undefined, dflt: number, name: string): number => {
+    if (n === undefined) return dflt
+    if (!Number.isInteger(n) || n < 1) throw new ConfError(`"${name}" directive invalid value`)
+    return n
+  }
+  return {
+    maxPending: count(gw.maxPendingTimers, 1024, 'lua_max_pending_timers'),
+    maxRunning: count(gw.maxRunningTimers, 256, 'lua_max_running_timers'),
   }
 }
 
@@ -299,6 +367,7 @@ function merge(parent: Merged | undefined, s: LevelSettings, ctx: CompileContext
     sendTimeout: s.sendTimeout !== undefined ? parseTime(s.sendTimeout, 'send_timeout') : (parent?.sendTimeout ?? 60_000),
     accessLog: s.accessLog !== undefined ? lazyAccessLog(s.accessLog, ctx) : parent === undefined ? lazyAccessLog('logs/access.log', ctx) : parent.accessLog,
     errorPages: s.errorPage !== undefined ? compileErrorPages(s.errorPage) : (parent?.errorPages ?? null),
+    cosocket: mergeCosocketConf(parent?.cosocket, s.socket),
   }
 }
 
@@ -338,20 +407,120 @@ function lazyAccessLog(spec: false | string | { path: string; format?: string },
   }
 }
 
-function compileOps(level: LevelSettings, ret: ReturnSpec | undefined, ctx: CompileContext): CompiledOp[] {
+/** Where a location's steps are compiled: what its `if` blocks' settings merge over. */
+interface OpsOwner {
+  readonly name: string
+  readonly server: ServerConf
+  readonly merged: Merged
+  readonly def: LocationDef
+}
+
+function compileOps(level: LevelSettings, ret: ReturnSpec | undefined, ctx: CompileContext, owner: OpsOwner | undefined): CompiledOp[] {
   const ops: RewriteOp[] = level.rewriteOps !== undefined ? [...level.rewriteOps] : []
   if (level.rewriteOps === undefined) {
     for (const [name, value] of Object.entries(level.set ?? {})) ops.push({ op: 'set', name, value })
     if (ret !== undefined) ops.push({ op: 'return', spec: ret })
   }
-  return ops.map((op) => {
-    if (op.op === 'set') {
-      if (!/^[A-Za-z0-9_]+$/.test(op.name)) throw new ConfError(`invalid variable name "${op.name}"`)
-      ctx.declared.add(op.name)
-      return { op: 'set', name: op.name, value: compileTemplate(op.value) }
+  const out: CompiledOp[] = []
+  flattenOps(ops, out, ctx, owner, false)
+  return out
+}
+
+function flattenOps(ops: readonly RewriteOp[], out: CompiledOp[], ctx: CompileContext, owner: OpsOwner | undefined, inIf: boolean): void {
+  for (const op of ops) {
+    switch (op.op) {
+      case 'set':
+        if (!/^[A-Za-z0-9_]+$/.test(op.name)) throw new ConfError(`invalid variable name "${op.name}"`)
+        ctx.declared.add(op.name)
+        out.push({ op: 'set', name: op.name, value: compileTemplate(op.value) })
+        break
+      case 'return':
+        out.push({ op: 'return', ret: compileReturn(op.spec) })
+        break
+      case 'rewrite':
+        out.push({ op: 'rewrite', rw: compileRewrite(op.regex, op.replacement, op.flag) })
+        break
+      case 'break':
+        out.push({ op: 'break' })
+        break
+      case 'if': {
+        if (inIf) throw new ConfError('"if" directive is not allowed here')
+        const test = compileTest(op.test)
+        let conf: LocConf | undefined
+        if (op.location !== undefined) {
+          if (owner === undefined) throw new ConfError('an "if" at the server level cannot have location settings')
+          // nginx's "if location": merged over the location; its steps stay in the location's list.
+          const content = op.location.content ?? owner.def.content
+          const def: LocationDef = content === undefined ? op.location : { ...op.location, content }
+          conf = new LocConf(owner.name, owner.server, merge(owner.merged, def, ctx), def, ctx)
+        }
+        const at = out.length
+        out.push({ op: 'break' }) // replaced below, once the block's length is known
+        flattenOps(op.then, out, ctx, owner, true)
+        out[at] = { op: 'if', test, skip: out.length - at - 1, conf }
+        break
+      }
+      default:
+        throw new ConfError(`unknown rewrite step "${String((op as { op: unknown }).op)}"`)
     }
-    return { op: 'return', ret: compileReturn(op.spec) }
-  })
+  }
+}
+
+/** `rewrite regex replacement [flag]` as ngx_http_rewrite compiles it. */
+export function compileRewrite(regex: string, replacement: string, flag: string | undefined): CompiledRewrite {
+  const re = compileRegex(regex, false)
+  let mode: RewriteMode = 0
+  let status = 302
+  // A replacement naming a scheme redirects whatever the flag; `permanent` makes it a 301.
+  if (/^(https?:\/\/|\$scheme)/.test(replacement)) mode = 3
+  switch (flag) {
+    case undefined: break
+    case 'last': if (mode !== 3) mode = 1; break
+    case 'break': if (mode !== 3) mode = 2; break
+    case 'redirect': mode = 3; break
+    case 'permanent': mode = 3; status = 301; break
+    default: throw new ConfError(`invalid parameter "${flag}"`)
+  }
+  const addArgs = !replacement.endsWith('?')
+  const src = addArgs ? replacement : replacement.slice(0, -1)
+  const q = src.indexOf('?')
+  const split = mode !== 3 && q >= 0
+  return {
+    regex: re,
+    groups: countGroups(re) > 0,
+    uri: compileTemplate(split ? src.slice(0, q) : src),
+    args: split ? compileTemplate(src.slice(q + 1)) : undefined,
+    question: q >= 0,
+    addArgs,
+    mode,
+    status,
+  }
+}
+
+/** How many capture groups a regex has. */
+function countGroups(re: RegExp): number {
+  // An empty alternative matches '' with every group unset.
+  return (new RegExp(`(?:${re.source})|`, re.flags).exec('') as RegExpExecArray).length - 1
+}
+
+const FILE_TESTS: ReadonlySet<string> = new Set(['-f', '!-f', '-d', '!-d', '-e', '!-e', '-x', '!-x'])
+const REGEX_OPS: ReadonlySet<string> = new Set(['~', '~*', '!~', '!~*'])
+
+/** An `if` condition, checked as ngx_http_rewrite_if_condition checks it. */
+export function compileTest(t: IfTest): CompiledTest {
+  if (!('var' in t)) {
+    if (!FILE_TESTS.has(t.op)) throw new ConfError(`invalid condition "${String(t.op)}"`)
+    const negate = t.op[0] === '!'
+    return { kind: 4, negate, name: '', value: compileTemplate(t.path), regex: undefined, groups: false, file: t.op[negate ? 2 : 1] as string }
+  }
+  if (!/^[A-Za-z0-9_]+$/.test(t.var)) throw new ConfError(`invalid variable name "${t.var}"`)
+  if (!('op' in t)) return { kind: 0, negate: false, name: t.var, value: undefined, regex: undefined, groups: false, file: '' }
+  if (t.op === '=' || t.op === '!=') {
+    return { kind: t.op === '=' ? 1 : 2, negate: false, name: t.var, value: compileTemplate(t.value), regex: undefined, groups: false, file: '' }
+  }
+  if (!REGEX_OPS.has(t.op) || !('regex' in t)) throw new ConfError(`unexpected "${String(t.op)}" in condition`)
+  const re = compileRegex(t.regex, t.op.endsWith('*'))
+  return { kind: 3, negate: t.op[0] === '!', name: t.var, value: undefined, regex: re, groups: countGroups(re) > 0, file: '' }
 }
 
 function compileReturn(spec: ReturnSpec): CompiledReturn {

@@ -1,17 +1,20 @@
 // The `ngx` object of the phases that run outside a request: init (in the master's loader),
-// init_worker and exit_worker (in each worker). It has what ngx_lua offers there (log, ctx,
-// worker, config, the time and encoding functions) and refuses the request APIs with
-// ngx_lua's words: `no request found` in init, `API disabled in the context of …` or
-// `API disabled in the current context` in the worker phases.
+// init_worker and exit_worker (in each worker), and timers. It has what ngx_lua offers there
+// (log, ctx, worker, config, the time and encoding functions; in timers also cosockets,
+// sleep, light threads and ngx.exit) and refuses the request APIs with ngx_lua's words:
+// `no request found` in init, `API disabled in the context of …` or `API disabled in the
+// current context` elsewhere.
 import { decodeArgs, encodeArgs } from './args.ts'
 import type { Args } from './args.ts'
 import { CORE_CONSTANTS, HTTP_METHODS, HTTP_STATUS, LOG_LEVELS } from './constants.ts'
 import {
   crc32Long, crc32Short, decodeBase64, encodeBase64, hmacSha1, md5, md5Bin, sha1Bin,
 } from './encoding.ts'
+import type { CosocketConf } from './cosocket.ts'
 import { argError, ERROR_CODES, NgxApiError, phaseError } from './errors.ts'
 import { escapeUri, quoteSqlStr, unescapeUri } from './escape.ts'
 import { callerLocation, formatLogArgs } from './log.ts'
+import { handlerError } from './output.ts'
 import type { LogContext } from './log.ts'
 import type {
   BodyFilterArg, HeaderTable, Ngx, NgxConfig, NgxCtx, NgxLocation, NgxProcess, NgxReq, NgxResp, NgxWorker,
@@ -20,22 +23,55 @@ import type {
 import { CONTEXT_NAME } from './phase.ts'
 import type { Phase } from './phase.ts'
 import type { Runtime } from './request.ts'
+import type { SharedDict } from './shdict.ts'
+import { EXIT } from './signals.ts'
+import type { NgxSignal } from './signals.ts'
+import { sleep } from './sleep.ts'
+import { SocketApi } from './socket-api.ts'
+import type { NgxSocket } from './socket-api.ts'
+import type { SocketPools } from './socket-tcp.ts'
+import { assertAlive, ThreadApi } from './thread.ts'
+import type { NgxThread, ThreadGroup } from './thread.ts'
+import { TimerApi } from './timer.ts'
+import type { NgxTimer } from './timer.ts'
 import { cookieTime, httpTime, localtime, now, parseHttpTime, time, today, updateTime, utctime } from './time.ts'
 
-export type LifePhase = 'init' | 'init_worker' | 'exit_worker'
+export type LifePhase = 'init' | 'init_worker' | 'exit_worker' | 'timer'
+
+/** What a timer's `ngx` inherits from the request (or context) that made the timer. */
+export interface NgxContextOptions {
+  /** lua_socket_* for its cosockets (default: the http level's). */
+  readonly cosocket?: CosocketConf
+  /** Its error-log context (default `context: ngx.timer` alone). */
+  readonly logCtx?: LogContext
+}
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class NgxContext implements Ngx {
   readonly _rt: Runtime
   readonly _phase: LifePhase
   readonly _logCtx: LogContext | undefined
+  readonly _cosocketConf: CosocketConf
   _ctx: NgxCtx | undefined = undefined
+  // A timer's light threads (thread.ts), cosockets to close, and ngx.exit's code.
+  _threads: ThreadGroup | undefined = undefined
+  _aborts = 0
+  _kills = 0
+  _cleanups: (() => void)[] | undefined = undefined
+  _exitCode = 0
+  /** Set by the timer that runs this handler: a light thread called ngx.exit. */
+  _onThreadSignal: ((signal: NgxSignal) => void) | undefined = undefined
+  _socketApi: SocketApi | undefined = undefined
+  _timerApi: TimerApi | undefined = undefined
+  _threadApi: ThreadApi | undefined = undefined
 
-  constructor(rt: Runtime, phase: LifePhase) {
+  constructor(rt: Runtime, phase: LifePhase, opts: NgxContextOptions = {}) {
     this._rt = rt
     this._phase = phase
-    // ngx_lua's log handler names the context in init_worker (and timers), not in exit_worker.
-    this._logCtx = phase === 'init_worker' ? { context: CONTEXT_NAME.init_worker } : undefined
+    // ngx_lua's log handler names the context in init_worker and timers, not in exit_worker.
+    this._logCtx = phase === 'timer' ? (opts.logCtx ?? { context: CONTEXT_NAME.timer })
+      : phase === 'init_worker' ? { context: CONTEXT_NAME.init_worker } : undefined
+    this._cosocketConf = opts.cosocket ?? rt.gw.cosocket
   }
 
   declare readonly OK: 0
@@ -117,6 +153,26 @@ export class NgxContext implements Ngx {
     return this._rt.process
   }
 
+  get shared(): Readonly<Record<string, SharedDict>> {
+    return this._rt.shared
+  }
+
+  get socket(): NgxSocket {
+    return (this._socketApi ??= new SocketApi(this))
+  }
+
+  get timer(): NgxTimer {
+    return (this._timerApi ??= new TimerApi(this))
+  }
+
+  get thread(): NgxThread {
+    return (this._threadApi ??= new ThreadApi(this))
+  }
+
+  sleep(seconds: number): Promise<void> {
+    return sleep(this, seconds)
+  }
+
   say(): OutputResult {
     throw this.noRequest('output')
   }
@@ -137,8 +193,15 @@ export class NgxContext implements Ngx {
     throw this.noRequest('output')
   }
 
-  exit(): never {
-    throw this._phase === 'init' ? new NgxApiError(ERROR_CODES.PHASE, 'no request found') : this.noRequest('output')
+  /** In a timer, ends the timer's handler (and its light threads); refused elsewhere. */
+  exit(status?: number): never {
+    if (this._phase !== 'timer') {
+      throw this._phase === 'init' ? new NgxApiError(ERROR_CODES.PHASE, 'no request found') : this.noRequest('output')
+    }
+    if (typeof status !== 'number' || !Number.isInteger(status)) throw argError('bad argument #1 to \'exit\' (number expected)')
+    if (this._kills !== 0) assertAlive()
+    this._exitCode = status
+    throw EXIT
   }
 
   redirect(): never {
@@ -162,6 +225,46 @@ export class NgxContext implements Ngx {
 
   getPhase(): Phase {
     return this._phase
+  }
+
+  // ---- cosockets, timers and light threads (CosocketOwner, TimerOwner, ThreadOwner) ----
+  get _pools(): SocketPools {
+    return this._rt.pools
+  }
+
+  _addCleanup(fn: () => void): void {
+    (this._cleanups ??= []).push(fn)
+  }
+
+  /** The handler (and its light threads) ended: closes the cosockets it left open. */
+  _endHandler(): void {
+    const list = this._cleanups
+    if (list === undefined) return
+    this._cleanups = undefined
+    for (const fn of list) fn()
+  }
+
+  /** Logs without the `[ts] file:line` prefix. */
+  _logRaw(level: number, msg: string): void {
+    const log = this._rt.errorLog
+    if (log.enabled(level)) log.write(level, msg, this._logCtx)
+  }
+
+  _log(level: number, msg: string): void {
+    this._logRaw(level, msg)
+  }
+
+  _threadSignal(signal: NgxSignal): void {
+    this._onThreadSignal?.(signal)
+  }
+
+  _threadError(e: unknown): void {
+    this._logRaw(LOG_LEVELS.ERR, `light thread aborted: ${handlerError(e)}`)
+  }
+
+  /** Timers made in a timer log like it; those made in init_worker log `context: ngx.timer`. */
+  _timerLogContext(): LogContext {
+    return this._phase === 'timer' && this._logCtx !== undefined ? this._logCtx : { context: CONTEXT_NAME.timer }
   }
 
   declare now: () => number

@@ -39,10 +39,67 @@ export interface AccessLogSpec {
   readonly format?: string
 }
 
-/** One step of the rewrite module, run in order at the start of the (server) rewrite phase. */
+/**
+ * The condition of the rewrite module's `if`, as nginx reads `if (…)`. `var` is a variable
+ * name without its `$`; `value` and `path` may hold `$variables`; `regex` is PCRE (`~*` and
+ * `!~*` match without case). A bare variable is true unless it is empty or `"0"`.
+ */
+export type IfTest =
+  | { readonly var: string }
+  | { readonly var: string; readonly op: '=' | '!='; readonly value: string }
+  | { readonly var: string; readonly op: '~' | '~*' | '!~' | '!~*'; readonly regex: string }
+  | { readonly op: '-f' | '!-f' | '-d' | '!-d' | '-e' | '!-e' | '-x' | '!-x'; readonly path: string }
+
+/**
+ * What a location's `if` block sets besides its rewrite steps: when the condition holds, the
+ * request goes on with these settings merged over the location's (nginx's "if location").
+ * The content handler is the block's own, else the location's.
+ */
+export type IfLocationDef = Omit<LocationDef, 'rewriteOps' | 'set' | 'return' | 'locations' | 'internal'>
+
+/** `rewrite`'s flag: stop and find the location again, stop here, or redirect (302 / 301). */
+export type RewriteFlag = 'last' | 'break' | 'redirect' | 'permanent'
+
+/**
+ * One step of the rewrite module, run in order at the start of the (server) rewrite phase.
+ * `rewrite` changes `$uri` when `regex` matches it (`$1`… in `replacement`; a `?` in it starts
+ * new args, a final `?` drops the old ones); a replacement starting with `http://`, `https://`
+ * or `$scheme` redirects. `break` ends the steps. `if` runs `then` when `test` holds.
+ */
 export type RewriteOp =
   | { readonly op: 'set'; readonly name: string; readonly value: string }
   | { readonly op: 'return'; readonly spec: ReturnSpec }
+  | { readonly op: 'rewrite'; readonly regex: string; readonly replacement: string; readonly flag?: RewriteFlag }
+  | { readonly op: 'break' }
+  | { readonly op: 'if'; readonly test: IfTest; readonly then: readonly RewriteOp[]; readonly location?: IfLocationDef }
+
+/**
+ * The lua_socket_* directives for the cosockets (`ngx.socket.*`) of requests at a level, and
+ * of the timers they create. Each setting is inherited unless an inner level sets it.
+ */
+export interface SocketSettings {
+  /** lua_socket_connect_timeout (60s); also bounds a backlog wait and sslHandshake. */
+  readonly connectTimeout?: Duration
+  /** lua_socket_send_timeout (60s). */
+  readonly sendTimeout?: Duration
+  /** lua_socket_read_timeout (60s). */
+  readonly readTimeout?: Duration
+  /** lua_socket_keepalive_timeout (60s): how long a pooled connection may stay idle; 0 forever. */
+  readonly keepaliveTimeout?: Duration
+  /** lua_socket_pool_size (30): idle connections kept per pool. */
+  readonly poolSize?: number
+  /** lua_socket_buffer_size (4k). */
+  readonly bufferSize?: Size
+  /** lua_socket_log_errors (on): cosocket failures also go to the error log. */
+  readonly logErrors?: boolean
+  /**
+   * Whether host names are resolved (by the OS resolver). Default true; false answers nginx's
+   * `no resolver defined to resolve "host"` (nginx without a `resolver`).
+   */
+  readonly resolver?: boolean
+  /** lua_ssl_trusted_certificate (PEM): what sslHandshake verifies against; default node's CAs. */
+  readonly sslTrustedCertificate?: string | Uint8Array | readonly (string | Uint8Array)[]
+}
 
 /** Settings every level (http, server, location) may carry; inner levels inherit them. */
 export interface LevelSettings {
@@ -64,6 +121,8 @@ export interface LevelSettings {
   readonly accessLog?: false | string | AccessLogSpec
   /** `error_page code … uri`: status → uri (a location path or `@named`). */
   readonly errorPage?: Readonly<Record<number, string>>
+  /** lua_socket_*: cosocket timeouts, pool size, … (see SocketSettings). */
+  readonly socket?: SocketSettings
 }
 
 export interface LocationDef extends LevelSettings {
@@ -131,6 +190,10 @@ export interface GatewayDef extends LevelSettings {
   readonly pid?: string
   /** `lua_shared_dict name size`: zones every worker sees as `ngx.shared[name]`. */
   readonly sharedDicts?: Readonly<Record<string, Size>>
+  /** `lua_max_pending_timers`: timers a worker holds waiting at most (1024). */
+  readonly maxPendingTimers?: number
+  /** `lua_max_running_timers`: timer handlers a worker runs at once at most (256). */
+  readonly maxRunningTimers?: number
 
   // ---- phases around a worker's life ----
   /**

@@ -3,6 +3,7 @@ export { defineGateway } from './gateway.ts'
 export type {
   AccessLogSpec, AddHeaderSpec, Duration, ErrorLogSpec, Gateway, GatewayDef, Handler, HandlerList,
   LevelSettings, ListenSpec, LocationDef, LogFormats, LogLevelName, ReturnSpec, RewriteOp, ServerDef, Size,
+  SocketSettings, IfLocationDef, IfTest, RewriteFlag,
 } from './gateway.ts'
 export { startServer } from './server.ts'
 export type { RunningServer, StartOptions } from './server.ts'
@@ -45,7 +46,37 @@ export { AccessLog, COMBINED_FORMAT } from './access-log.ts'
 export { LocationTree, parseLocation } from './location.ts'
 export type { LocationKind, LocationMatch, ParsedLocation } from './location.ts'
 export { ServerNameMatcher } from './server-name.ts'
+export { checkZone, createZone, recoverZone, SharedDict, shdictOwnerId, zoneBuffer, zoneHandle } from './shdict.ts'
+export type {
+  SharedDictGetResult, SharedDictIncrResult, SharedDictOptions, SharedDictSetResult, SharedDictStaleResult, ShdictGetErr,
+  ShdictIncrErr, ShdictKey, ShdictKeyErr, ShdictListErr, ShdictPushErr, ShdictSetErr, ShdictTtlErr, ShdictValue, ShdictZone,
+  WasmMemory,
+} from './shdict.ts'
+export { LightThread, THREAD_KILLED } from './thread.ts'
+export type { KillErr, NgxThread, ThreadFailed, ThreadResult, ThreadStatus } from './thread.ts'
+export type { NgxTimer, TimerErr, TimerHandler } from './timer.ts'
+export type { NgxSocket } from './socket-api.ts'
+export type { ReqSocketErr, RequestSocket } from './req-socket.ts'
+export type { NgxContextOptions } from './context.ts'
+export { DEFAULT_COSOCKET_CONF, CTX_COSOCKET, assertCosocketPhase } from './cosocket.ts'
+export type { CosocketConf, CosocketOwner, SendData, SocketDataOptions } from './cosocket.ts'
+export { tcp, socketConnect, createSocketPools, TcpSocket, SslSession } from './socket-tcp.ts'
+export type {
+  ConnectOptions, ReceiveResult, ReceiveFail, UntilIterator, UntilOptions, TcpOption, TcpSocketOptions, SocketPools,
+} from './socket-tcp.ts'
+export { udp, UdpSocket } from './socket-udp.ts'
+export { Pool, PoolSet } from './socket-pool.ts'
+export type { PoolHooks, Lease, AcquireErr, WaitToken } from './socket-pool.ts'
 export { ConfFileError, parseConfFile, parseConfParam, parseConfString } from './conf-parse.ts'
+export { loadConfGateway, dumpConf, confHooks, keepEnv } from './conf-gateway.ts'
+export type { ConfGateway } from './conf-gateway.ts'
+export {
+  argCountOk, ConfBuild, ConfScope, confError, findDirective, placeOf, registerDirective,
+} from './conf-directives.ts'
+export type {
+  ConfArgs, ConfContext, ConfWarning, DirectiveHandler, DirectiveSpec, LevelBuild, LocationBuild, LuaConfSettings,
+  ServerBuild,
+} from './conf-directives.ts'
 export type {
   ConfArg, ConfBlock, ConfDirective, ConfErrorLevel, ConfLuaBlock, ConfParseOptions, ConfPlace, ConfRoot,
 } from './conf-parse.ts'

@@ -2,15 +2,30 @@
 // since handlers cannot cross threads and each worker must have its own module state.
 import { isAbsolute, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { loadConfGateway } from './conf-gateway.ts'
+import { ConfFileError } from './conf-parse.ts'
 import { ConfError } from './errors.ts'
 import type { Gateway } from './gateway.ts'
 
-/** Where a master's threads get the gateway from. */
+/**
+ * Where a master's threads get the gateway from: a module, or an nginx.conf (`path` absolute or
+ * relative to the prefix; `globals` are `nresty -g` directives).
+ */
 export type GatewaySource =
   | { readonly kind: 'module'; readonly url: string; readonly exportName: string }
+  | { readonly kind: 'conf'; readonly path: string; readonly globals: string | undefined }
 
 /** Loads the gateway a source names (each worker thread does this for itself). */
-export function loadSource(source: GatewaySource, _prefix: string): Promise<Gateway> {
+export async function loadSource(source: GatewaySource, prefix: string): Promise<Gateway> {
+  if (source.kind === 'conf') {
+    try {
+      return loadConfGateway(source.path, prefix, source.globals).gateway
+    } catch (e) {
+      // The master logs `[emerg] <message>`: nginx's line is the located text.
+      if (e instanceof ConfFileError) throw new ConfError(e.located)
+      throw e
+    }
+  }
   return loadGateway(source.url, source.exportName)
 }
 

@@ -1,6 +1,7 @@
 // The messages between the master and its threads (structured-clone data only).
 import type { LogLevelName } from './gateway.ts'
 import type { GatewaySource } from './load.ts'
+import type { ShdictZone } from './shdict.ts'
 
 /** workerData of a thread the master starts. */
 export interface ThreadData {
@@ -18,6 +19,8 @@ export interface ThreadData {
   readonly ports: readonly number[] | undefined
   /** How long an idle keep-alive connection stays open once the worker stops (ms). */
   readonly idleGraceMs: number
+  /** The shared dicts' buffers (workers; the loader gets them in a message). */
+  readonly zones: ReadonlyMap<string, ShdictZone> | undefined
 }
 
 /** What the master needs to know of a gateway before it starts workers. */
@@ -37,6 +40,7 @@ export type ToMaster =
   | { readonly t: 'failed'; readonly message: string }
 
 export type FromMaster =
+  | { readonly t: 'zones'; readonly zones: ReadonlyMap<string, ShdictZone> }
   | { readonly t: 'quit' }
   | { readonly t: 'stop' }
   | { readonly t: 'reopen' }

@@ -16,11 +16,17 @@ import type { LogLevelName } from './gateway.ts'
 import { moduleUrl } from './load.ts'
 import type { GatewaySource } from './load.ts'
 import { ErrorLog } from './log.ts'
+import { createZone, recoverZone, zoneHandle } from './shdict.ts'
+import type { ShdictZone } from './shdict.ts'
 import type { FromMaster, GatewaySummary, ThreadData, ToMaster } from './master-protocol.ts'
 
 export interface MasterOptions {
-  /** The module exporting the gateway: a path (relative to the cwd) or a URL. */
-  readonly module: string | URL
+  /** The module exporting the gateway: a path (relative to the cwd) or a URL. Or give `conf`. */
+  readonly module?: string | URL
+  /** An nginx.conf to run instead of a module: absolute, or relative to the prefix. */
+  readonly conf?: string
+  /** With `conf`: directives read before the file, as `nginx -g` gives them. */
+  readonly globals?: string
   /** The export holding the gateway; default `gateway` (then the default export). */
   readonly exportName?: string
   /** Server root for relative paths (`logs/`); default the gateway's, else the cwd. */
@@ -74,6 +80,11 @@ export interface Master {
   reopenLogs(): void
   /** QUIT (graceful, the default) or TERM (fast). Resolves once every worker has exited. */
   stop(graceful?: boolean): Promise<void>
+  /**
+   * What `kill -9 <worker pid>` does to an nginx worker: the thread is stopped wherever it is
+   * (inside a shared dict operation, too) and respawned. False when no live worker has that pid.
+   */
+  killWorker(pid: number): boolean
   /** Called with the thread id of each worker thread that exits (the shared dicts recover locks here). */
   onWorkerExit(fn: (threadId: number) => void): void
   /** Settles when the master has stopped. */
@@ -141,8 +152,12 @@ class Generation {
   /** Per slot: crashes in a row (the respawn backoff). */
   readonly crashes: number[]
 
-  constructor(n: number, summary: GatewaySummary, count: number, ports: number[]) {
+  /** The shared dict zones this generation's workers open. */
+  readonly zones: ReadonlyMap<string, ShdictZone>
+
+  constructor(n: number, summary: GatewaySummary, count: number, ports: number[], zones: ReadonlyMap<string, ShdictZone>) {
     this.n = n
+    this.zones = zones
     this.summary = summary
     this.count = count
     this.ports = ports
@@ -168,6 +183,8 @@ class MasterProcess implements Master {
   /** Ports the kernel chose for `listen ...:0`, kept for later workers and generations. */
   private readonly chosenPorts = new Map<string, number>()
   private readonly exitHooks: ((threadId: number) => void)[] = []
+  /** lua_shared_dict zones by name; a reload keeps a zone whose name and size stay. */
+  private zones = new Map<string, { readonly size: number; readonly zone: ShdictZone }>()
   private reloading: Promise<boolean> | undefined
   private stopping: 'graceful' | 'fast' | undefined
   private stopTimer: NodeJS.Timeout | undefined
@@ -175,7 +192,9 @@ class MasterProcess implements Master {
 
   constructor(opts: MasterOptions) {
     this.opts = opts
-    this.source = { kind: 'module', url: moduleUrl(opts.module), exportName: opts.exportName ?? 'gateway' }
+    if (opts.conf !== undefined) this.source = { kind: 'conf', path: opts.conf, globals: opts.globals }
+    else if (opts.module !== undefined) this.source = { kind: 'module', url: moduleUrl(opts.module), exportName: opts.exportName ?? 'gateway' }
+    else throw new TypeError('startMaster needs a "module" or a "conf"')
     this.prefix = resolve(opts.prefix ?? '.')
     this.closed = new Promise((ok) => {
       this.resolveClosed = ok
@@ -206,6 +225,14 @@ class MasterProcess implements Master {
     this.exitHooks.push(fn)
   }
 
+  killWorker(pid: number): boolean {
+    const h = [...this.live].find((w) => w.pid === pid)
+    if (h === undefined) return false
+    h.cause ??= 'killed'
+    void h.worker.terminate()
+    return true
+  }
+
   async start(): Promise<void> {
     mkdirSync(resolve(this.prefix, 'logs'), { recursive: true })
     const summary = await this.load()
@@ -215,6 +242,7 @@ class MasterProcess implements Master {
       writePidFile(summary.pidPath)
       const gen = await this.startGeneration(summary)
       this.current = gen
+      this.adoptZones()
     } catch (e) {
       this.log.write(LOG_LEVELS.EMERG, (e as Error).message)
       if (this.pidPath !== undefined) rmSync(this.pidPath, { force: true })
@@ -243,7 +271,7 @@ class MasterProcess implements Master {
     return n
   }
 
-  private threadData(role: 'loader' | 'worker', slot: number, count: number | undefined, ports: readonly number[] | undefined): ThreadData {
+  private threadData(role: 'loader' | 'worker', slot: number, count: number | undefined, ports: readonly number[] | undefined, zones?: ReadonlyMap<string, ShdictZone>): ThreadData {
     return {
       role,
       source: this.source,
@@ -255,6 +283,7 @@ class MasterProcess implements Master {
       reusePort: REUSEPORT_PLATFORMS.has(process.platform),
       ports,
       idleGraceMs: this.opts.idleGraceMs ?? 1000,
+      zones,
     }
   }
 
@@ -285,14 +314,16 @@ class MasterProcess implements Master {
         else ok(summary!)
       }
       w.on('message', (m: ToMaster) => {
-        if (m.t === 'loaded') summary = m.summary
-        else if (m.t === 'init-done') settle(undefined)
+        if (m.t === 'loaded') {
+          summary = m.summary
+          w.postMessage({ t: 'zones', zones: this.zonesFor(m.summary) } satisfies FromMaster)
+        } else if (m.t === 'init-done') settle(undefined)
         else if (m.t === 'failed') settle(new ConfError(m.message))
       })
       w.on('error', (e) => settle(new ConfError(`the gateway loader failed: ${describeError(e)}`)))
       w.on('exit', (code) => {
         // init may have used the shared dicts: recover what a killed loader held.
-        this.runExitHooks(w.threadId)
+        this.runExitHooks(w.threadId, process.pid)
         settle(new ConfError(`the gateway loader exited with code ${code}`))
       })
     })
@@ -310,7 +341,7 @@ class MasterProcess implements Master {
   private async startGeneration(summary: GatewaySummary): Promise<Generation> {
     const count = this.workerCount(summary)
     const ports = summary.listens.map((l, i) => (l.port !== 0 ? l.port : (this.chosenPorts.get(this.portKey(l.host, i)) ?? 0)))
-    const gen = new Generation(++this.genSeq, summary, count, ports)
+    const gen = new Generation(++this.genSeq, summary, count, ports, new Map([...this.pendingZones].map(([name, z]) => [name, z.zone])))
     this.log!.write(LOG_LEVELS.NOTICE, 'start worker processes')
     try {
       // Ephemeral ports: the first worker lets the kernel choose, the others bind the same ones.
@@ -348,7 +379,7 @@ class MasterProcess implements Master {
   private startWorker(gen: Generation, slot: number): WorkerHandle {
     const limit = gen.summary.workerHeapLimit
     const w = this.spawn(
-      this.threadData('worker', slot, gen.count, gen.ports.includes(0) ? undefined : gen.ports),
+      this.threadData('worker', slot, gen.count, gen.ports.includes(0) ? undefined : gen.ports, gen.zones),
       limit === undefined ? undefined : { maxOldGenerationSizeMb: Math.max(16, Math.ceil(limit / 1048576)) },
     )
     const h = new WorkerHandle(w, slot, gen)
@@ -373,7 +404,7 @@ class MasterProcess implements Master {
 
   private onExit(h: WorkerHandle, code: number): void {
     this.live.delete(h)
-    this.runExitHooks(h.threadId)
+    this.runExitHooks(h.threadId, h.pid)
     const gen = h.gen
     if (gen.slots[h.slot] === h) gen.slots[h.slot] = undefined
     if (h.state === 'starting') h.settleReady(new ConfError(h.cause ?? `worker process ${h.pid} exited with code ${code} while starting`))
@@ -393,7 +424,34 @@ class MasterProcess implements Master {
     if (gen === this.current && h.state !== 'exiting') this.respawn(gen, h)
   }
 
-  private runExitHooks(threadId: number): void {
+  /** Zones for a loaded definition: kept when name and size match, made otherwise. */
+  private zonesFor(summary: GatewaySummary): Map<string, ShdictZone> {
+    const next = new Map<string, { readonly size: number; readonly zone: ShdictZone }>()
+    for (const [name, size] of summary.sharedDicts) {
+      const had = this.zones.get(name) ?? this.pendingZones.get(name)
+      next.set(name, had !== undefined && had.size === size ? had : { size, zone: zoneHandle(createZone(name, size)) })
+    }
+    // Adopted by the generation that starts with them (startGeneration).
+    this.pendingZones = next
+    return new Map([...next].map(([name, z]) => [name, z.zone]))
+  }
+
+  private pendingZones = new Map<string, { readonly size: number; readonly zone: ShdictZone }>()
+
+  /** The serving generation's zones become the ones a later reload keeps (or drops). */
+  private adoptZones(): void {
+    this.zones = this.pendingZones
+    this.pendingZones = new Map()
+  }
+
+  private runExitHooks(threadId: number, pid: number): void {
+    // A thread killed inside a shared dict operation holds its zone's lock: repair and release.
+    const owner = threadId + 1
+    for (const zones of [this.zones, this.pendingZones]) {
+      for (const [name, { zone }] of zones) {
+        if (recoverZone(zone, owner)) this.log?.write(LOG_LEVELS.ALERT, `shared memory zone "${name}" was locked by ${pid}`)
+      }
+    }
     for (const fn of this.exitHooks) {
       try {
         fn(threadId)
@@ -442,6 +500,7 @@ class MasterProcess implements Master {
     }
     const old = this.current
     this.current = gen
+    this.adoptZones()
     if (migrateReqOff()) {
       this.log!.write(LOG_LEVELS.WARN, 'net.ipv4.tcp_migrate_req is 0: a connection still queued on an old worker\'s listener when it closes is reset; set it to 1 (Linux 5.14+) for reloads that lose no connection')
     }

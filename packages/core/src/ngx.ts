@@ -1,6 +1,7 @@
 // The `ngx` object a handler receives: the TypeScript face of ngx_lua's API. Method names are
 // camelCase (`ngx.req.getHeaders`); the Lua bridge maps them to ngx_lua's names. Expected
 // outcomes are results with ngx_lua's `err` strings; misuse throws (NgxApiError).
+import type { SharedDict } from './shdict.ts'
 import type { CORE_CONSTANTS, HTTP_METHODS, HTTP_STATUS, LOG_LEVELS } from './constants.ts'
 import type { Args } from './args.ts'
 import type { Phase } from './phase.ts'
@@ -8,6 +9,13 @@ import type { HeadersResult } from './resp-headers.ts'
 
 export type { HeadersResult }
 import type { Result } from './result.ts'
+import type { SocketDataOptions } from './cosocket.ts'
+import type { ReqSocketErr, RequestSocket } from './req-socket.ts'
+import type { NgxSocket } from './socket-api.ts'
+import type { NgxThread } from './thread.ts'
+import type { NgxTimer } from './timer.ts'
+
+export type { NgxSocket, NgxThread, NgxTimer }
 
 /** Per-request data shared by the phases of one request (`ngx.ctx`). Augment it to type your fields. */
 export interface NgxCtx {
@@ -60,6 +68,14 @@ export interface NgxReq {
   /** Rewrites `$uri`; `jump` (rewrite phase only) re-matches locations and never returns. */
   setUri(uri: string, jump?: boolean): void
   isInternal(): boolean
+  /**
+   * The request body as a read-only cosocket (rewrite, access, content): `receive`,
+   * `receiveAny`, `receiveUntil`. Fails with `no body`, `chunked request bodies not supported
+   * yet`, `request body already exists` (read already, or a socket made already).
+   */
+  socket(): Result<RequestSocket, ReqSocketErr>
+  socket(opts: SocketDataOptions & { readonly binary: true }): Result<RequestSocket<Buffer>, ReqSocketErr>
+  socket(opts: SocketDataOptions): Result<RequestSocket | RequestSocket<Buffer>, ReqSocketErr>
 }
 
 export interface NgxResp {
@@ -141,6 +157,14 @@ export interface Ngx extends Constants {
   readonly config: NgxConfig
   readonly worker: NgxWorker
   readonly process: NgxProcess
+  /** `ngx.shared.DICT`: the zones declared in `sharedDicts`, shared by every worker. */
+  readonly shared: Readonly<Record<string, SharedDict>>
+  /** `ngx.socket.tcp / udp / connect`: cosockets owned by this request or timer. */
+  readonly socket: NgxSocket
+  /** `ngx.timer.at / every / runningCount / pendingCount`. */
+  readonly timer: NgxTimer
+  /** `ngx.thread.spawn / wait / kill`: light threads of the running handler. */
+  readonly thread: NgxThread
   readonly null: null
 
   say(...args: unknown[]): OutputResult
@@ -157,6 +181,8 @@ export interface Ngx extends Constants {
   onAbort(fn: () => unknown): OutputResult
   log(level: number, ...args: unknown[]): void
   getPhase(): Phase
+  /** Resolves after `seconds` (ms resolution; 0 yields once). Rewrite, access, content, timers. */
+  sleep(seconds: number): Promise<void>
 
   now(): number
   time(): number

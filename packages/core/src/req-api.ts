@@ -6,6 +6,10 @@ import { argError, phaseError, stateError } from './errors.ts'
 import type { ArgsResult, HeadersResult, NgxReq } from './ngx.ts'
 import { CONTEXT_NAME, CTX_BODY_DATA, CTX_POST_ARGS, CTX_RAC, CTX_REQ_WRITE, CTX_REQUEST, PHASE_BIT } from './phase.ts'
 import type { NgxRequest } from './request.ts'
+import type { SocketDataOptions } from './cosocket.ts'
+import { requestSocket } from './req-socket.ts'
+import type { ReqSocketErr, RequestSocket } from './req-socket.ts'
+import type { Result } from './result.ts'
 import { JUMP } from './signals.ts'
 import { checkSetUri } from './uri.ts'
 
@@ -64,6 +68,13 @@ export class ReqApi implements NgxReq {
     if (r._bodyDiscarded) return { args: Object.create(null) as ArgsResult['args'], truncated: false }
     if (!r._bodyRead) throw stateError('no request body found; maybe you should turn on lua_need_request_body?')
     return decodeArgs(r._body === undefined ? '' : r._body.toString(), max)
+  }
+
+  socket(): Result<RequestSocket, ReqSocketErr>
+  socket(opts: SocketDataOptions & { readonly binary: true }): Result<RequestSocket<Buffer>, ReqSocketErr>
+  socket(opts: SocketDataOptions): Result<RequestSocket | RequestSocket<Buffer>, ReqSocketErr>
+  socket(opts: SocketDataOptions = {}): Result<RequestSocket | RequestSocket<Buffer>, ReqSocketErr> {
+    return requestSocket(this.#r, opts)
   }
 
   readBody(): Promise<void> {

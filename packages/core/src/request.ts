@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { decodeArgs, encodeArgs } from './args.ts'
 import type { Args } from './args.ts'
 import type { CompiledGateway, LocConf, ServerConf } from './conf.ts'
+import type { CosocketConf } from './cosocket.ts'
 import {
   CORE_CONSTANTS, HTTP_METHODS, HTTP_STATUS, LOG_LEVELS, NGINX_VERSION_NUMBER, NGX_LUA_VERSION_NUMBER,
   NRESTY_VERSION,
@@ -24,11 +25,23 @@ import * as output from './output.ts'
 import { CTX_CTX, CTX_EXIT, CTX_HEADER, CTX_RAC, CTX_VAR, PHASE_BIT, assertPhase } from './phase.ts'
 import type { Phase } from './phase.ts'
 import { ReqApi } from './req-api.ts'
-import { finish } from './runner.ts'
+import { SharedDict } from './shdict.ts'
+import type { ShdictZone } from './shdict.ts'
+import { finish, threadSignal } from './runner.ts'
 import { RequestHeaders } from './req-headers.ts'
 import { ResponseHeaders } from './resp-headers.ts'
 import { headerProxy, RespApi } from './resp-api.ts'
 import { EXEC, EXIT } from './signals.ts'
+import type { NgxSignal } from './signals.ts'
+import { sleep } from './sleep.ts'
+import { SocketApi } from './socket-api.ts'
+import type { NgxSocket } from './socket-api.ts'
+import { createSocketPools } from './socket-tcp.ts'
+import type { SocketPools } from './socket-tcp.ts'
+import { assertAlive, ThreadApi } from './thread.ts'
+import type { NgxThread, ThreadGroup } from './thread.ts'
+import { TimerApi, Timers } from './timer.ts'
+import type { NgxTimer } from './timer.ts'
 import { LocationApi } from './subrequest.ts'
 import type { CaptureSink } from './subrequest.ts'
 import {
@@ -45,6 +58,12 @@ export interface Runtime {
   readonly config: NgxConfig
   readonly worker: NgxWorker
   readonly process: NgxProcess
+  /** ngx.shared: one SharedDict per declared zone, opened in this thread. */
+  readonly shared: Readonly<Record<string, SharedDict>>
+  /** The worker's cosocket connection pools (closed when the worker exits). */
+  readonly pools: SocketPools
+  /** The worker's timers (ngx.timer). */
+  readonly timers: Timers
   exiting: boolean
 }
 
@@ -59,12 +78,21 @@ export interface RuntimeIdentity {
   readonly masterPid: number | undefined
 }
 
-/** The Runtime of a server. */
-export function createRuntime(gw: CompiledGateway, errorLog: ErrorLog, who: RuntimeIdentity): Runtime {
+/** The Runtime of a server; `zones` are the shared dicts' buffers (made by the master or startServer). */
+export function createRuntime(gw: CompiledGateway, errorLog: ErrorLog, who: RuntimeIdentity, zones: ReadonlyMap<string, ShdictZone> = new Map()): Runtime {
   const prefix = gw.prefix.endsWith('/') ? gw.prefix : `${gw.prefix}/`
+  // A null-prototype object: ngx.shared.constructor is not a dict.
+  const shared = Object.create(null) as Record<string, SharedDict>
+  for (const [name, zone] of zones) shared[name] = new SharedDict(name, zone)
+  let timers: Timers | undefined
   const rt: Runtime = {
     gw,
     errorLog,
+    shared: Object.freeze(shared),
+    pools: createSocketPools(),
+    get timers(): Timers {
+      return (timers ??= new Timers(rt, gw.timerLimits))
+    },
     exiting: false,
     config: {
       subsystem: 'http',
@@ -165,6 +193,15 @@ export class NgxRequest implements Ngx {
   _fixedBody = false
   /** Content-Length as received (-1 if none), read in the server's one pass over the headers. */
   _rawContentLength = -1
+  /** The light threads of the handler running now (thread.ts). */
+  _threads: ThreadGroup | undefined = undefined
+  _aborts = 0
+  _kills = 0
+  /** What to close when the handler ends: the cosockets it left open. */
+  _cleanups: (() => void)[] | undefined = undefined
+  _socketApi: SocketApi | undefined = undefined
+  _timerApi: TimerApi | undefined = undefined
+  _threadApi: ThreadApi | undefined = undefined
 
   constructor(rt: Runtime, srv: ServerConf, inc: IncomingMessage, res: ServerResponse | undefined, parent?: NgxRequest) {
     this._rt = rt
@@ -262,20 +299,45 @@ export class NgxRequest implements Ngx {
     return this._rt.process
   }
 
+  get shared(): Readonly<Record<string, SharedDict>> {
+    return this._rt.shared
+  }
+
+  get socket(): NgxSocket {
+    return (this._socketApi ??= new SocketApi(this))
+  }
+
+  get timer(): NgxTimer {
+    return (this._timerApi ??= new TimerApi(this))
+  }
+
+  get thread(): NgxThread {
+    return (this._threadApi ??= new ThreadApi(this))
+  }
+
+  sleep(seconds: number): Promise<void> {
+    return sleep(this, seconds)
+  }
+
   // ---- output ----
+  // A light thread killed (by ngx.thread.kill or ngx.exit) is stopped at its next output call.
   say(...args: unknown[]): OutputResult {
+    if (this._kills !== 0) assertAlive()
     return output.write(this, args, true, 'say')
   }
 
   print(...args: unknown[]): OutputResult {
+    if (this._kills !== 0) assertAlive()
     return output.write(this, args, false, 'print')
   }
 
   flush(wait = false): Promise<OutputResult> {
+    if (this._kills !== 0) assertAlive()
     return output.flush(this, wait)
   }
 
   eof(): OutputResult {
+    if (this._kills !== 0) assertAlive()
     return output.eof(this)
   }
 
@@ -285,6 +347,7 @@ export class NgxRequest implements Ngx {
 
   exit(status: number): never {
     if (!this._checkPhase(CTX_EXIT)) assertPhase(this._phase, CTX_EXIT)
+    if (this._kills !== 0) assertAlive()
     if (typeof status !== 'number' || !Number.isInteger(status)) throw argError('bad argument #1 to \'exit\' (number expected)')
     this._exitCode = status
     throw EXIT
@@ -427,6 +490,45 @@ export class NgxRequest implements Ngx {
   _logRaw(level: number, msg: string): void {
     const log = this._rt.errorLog
     if (log.enabled(level)) log.write(level, msg, this._logContext())
+  }
+
+  // ---- cosockets, timers and light threads (CosocketOwner, TimerOwner, ThreadOwner) ----
+  get _cosocketConf(): CosocketConf {
+    return this._loc.cosocket
+  }
+
+  get _pools(): SocketPools {
+    return this._rt.pools
+  }
+
+  _addCleanup(fn: () => void): void {
+    (this._cleanups ??= []).push(fn)
+  }
+
+  /** The handler (and its light threads) ended: closes the cosockets it left open. */
+  _endHandler(): void {
+    const list = this._cleanups
+    if (list === undefined) return
+    this._cleanups = undefined
+    for (const fn of list) fn()
+  }
+
+  _log(level: number, msg: string): void {
+    this._logRaw(level, msg)
+  }
+
+  _threadSignal(signal: NgxSignal): void {
+    threadSignal(this, signal)
+  }
+
+  _threadError(e: unknown): void {
+    this._logRaw(LOG_LEVELS.ERR, `light thread aborted: ${output.handlerError(e)}`)
+  }
+
+  /** A timer made here logs `context: ngx.timer` with this request's client and server address. */
+  _timerLogContext(): LogContext {
+    const s = this._in.socket
+    return { context: 'ngx.timer', client: s?.remoteAddress ?? '', server: s === null ? '' : `${s.localAddress ?? ''}:${s.localPort ?? ''}` }
   }
 
   // ---- global ngx functions (also exported on their own) ----

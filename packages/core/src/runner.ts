@@ -1,13 +1,16 @@
 // The phase runner: server_rewrite → find location → rewrite → access → content, then the
 // finalization (special responses, eof) and the log phase. Synchronous handlers run without
 // a promise being made; an async handler suspends the runner until it settles.
+import { statSync } from 'node:fs'
 import { LOG_LEVELS, NGX_DECLINED, NGX_DONE, NGX_ERROR, NGX_OK } from './constants.ts'
-import type { CompiledOp, CompiledReturn } from './conf.ts'
+import type { CompiledOp, CompiledReturn, CompiledRewrite, CompiledTest } from './conf.ts'
 import type { Handler } from './gateway.ts'
 import * as output from './output.ts'
 import type { Phase } from './phase.ts'
 import type { NgxRequest } from './request.ts'
 import { EXEC, EXIT, JUMP } from './signals.ts'
+import type { VarLookup } from './template.ts'
+import { abortThreads, holdForThreads, THREAD_KILLED } from './thread.ts'
 import { updateTime } from './time.ts'
 
 const S_SERVER_REWRITE_OPS = 0
@@ -19,6 +22,13 @@ const S_ACCESS = 5
 const S_CONTENT = 6
 const S_DONE = 7
 const MAX_URI_CHANGES = 10
+// What the rewrite module's steps end with.
+/** All ran (or `break`): the phase goes on. */
+const OPS_NEXT = 0
+/** `return` or a redirect ended the request. */
+const OPS_DONE = 1
+/** `rewrite` changed `$uri` (no `break`): the location is found again. */
+const OPS_URI = 2
 
 /** Starts (or, after an internal redirect, restarts) the request at `r._step`. */
 export function run(r: NgxRequest): void {
@@ -35,7 +45,8 @@ function advance(r: NgxRequest): void {
     switch (r._step) {
       case S_SERVER_REWRITE_OPS:
         r._phase = 'server_rewrite'
-        if (!runOps(r, r._srv.serverRewriteOps)) return
+        // A changed $uri needs nothing more here: the location is found next anyway.
+        if (runOps(r, r._srv.serverRewriteOps) === OPS_DONE) return
         r._step = S_SERVER_REWRITE
         r._hIdx = 0
         break
@@ -47,12 +58,21 @@ function advance(r: NgxRequest): void {
         if (!findLocation(r)) return
         r._step = S_REWRITE_OPS
         break
-      case S_REWRITE_OPS:
+      case S_REWRITE_OPS: {
         r._phase = 'rewrite'
-        if (!runOps(r, r._loc.rewriteOps)) return
+        const rc = runOps(r, r._loc.rewriteOps)
+        if (rc === OPS_DONE) return
+        if (rc === OPS_URI) {
+          // nginx's post_rewrite: back to location matching; ngx_lua's rewrite handlers do
+          // not run for a URI the rewrite module changed (measured).
+          if (!countUriChange(r)) return
+          r._step = S_FIND
+          break
+        }
         r._step = S_REWRITE
         r._hIdx = 0
         break
+      }
       case S_REWRITE:
         if (!runList(r, r._loc.rewrite, 'rewrite')) return
         r._step = S_ACCESS
@@ -71,9 +91,11 @@ function advance(r: NgxRequest): void {
         r._phase = 'content'
         const ret = content(r)
         if (isThenable(ret)) {
-          ret.then(() => settle(r), (e: unknown) => onThrow(r, e))
+          awaitHandler(r, ret)
           return
         }
+        // Light threads still running, or cosockets to close: settle does both.
+        if (r._threads !== undefined || r._cleanups !== undefined) return settle(r)
         return finish(r, NGX_OK)
       }
       default:
@@ -100,20 +122,51 @@ function runList(r: NgxRequest, list: readonly Handler[], phase: Phase): boolean
     // Advance first: a handler that throws ngx.exit(ngx.OK) resumes at the next one.
     const ret = list[r._hIdx++]!(r)
     if (isThenable(ret)) {
-      ret.then(() => settle(r), (e: unknown) => onThrow(r, e))
+      awaitHandler(r, ret)
+      return false
+    }
+    if (r._threads !== undefined || r._cleanups !== undefined) {
+      settle(r)
       return false
     }
   }
 }
 
-/** An async handler finished normally. */
+/**
+ * Resumes the runner when an async handler settles, unless the handler was aborted meanwhile
+ * (a light thread ended it with ngx.exit / exec): its continuation is stale then.
+ */
+function awaitHandler(r: NgxRequest, ret: PromiseLike<unknown>): void {
+  const gen = r._aborts
+  ret.then(() => {
+    if (r._aborts === gen) settle(r)
+  }, (e: unknown) => {
+    if (r._aborts === gen) onThrow(r, e)
+  })
+}
+
+/**
+ * A handler finished normally: the phase goes on once its light threads are done, after the
+ * cosockets it left open are closed.
+ */
 function settle(r: NgxRequest): void {
   updateTime()
+  if (r._threads !== undefined && holdForThreads(r, () => settle(r))) return
+  if (r._cleanups !== undefined) r._endHandler()
   if (r._step === S_DONE) return finish(r, NGX_OK)
   run(r)
 }
 
+/** A light thread ended its handler with ngx.exit / exec / redirect (its siblings are killed). */
+export function threadSignal(r: NgxRequest, e: unknown): void {
+  onThrow(r, e)
+}
+
 function onThrow(r: NgxRequest, e: unknown): void {
+  // The handler ended: its light threads are killed, its cosockets closed.
+  if (r._threads !== undefined) abortThreads(r)
+  if (r._cleanups !== undefined) r._endHandler()
+  if (e === THREAD_KILLED) return
   if (e !== EXIT && e !== EXEC && e !== JUMP) return onError(r, e)
   // A signal from a handler still running after its request ended changes nothing.
   if (r._finalized) return
@@ -152,6 +205,8 @@ function onExit(r: NgxRequest, code: number): void {
  */
 export function finish(r: NgxRequest, code: number): void {
   if (r._finalized) return
+  // The request ends early (ngx.exit from on_abort): the light threads still running die.
+  if (r._threads !== undefined) abortThreads(r)
   if (code === NGX_ERROR || code === 408 || code === 444 || code === 499) {
     if (r._capture !== undefined) {
       if (!r._headersSent) r._status = code === NGX_ERROR ? 500 : code
@@ -205,30 +260,227 @@ function logFailure(r: NgxRequest, e: unknown): void {
   r._logRaw(LOG_LEVELS.ERR, `log handler aborted: ${output.handlerError(e)}`)
 }
 
-function runOps(r: NgxRequest, ops: readonly CompiledOp[]): boolean {
+// The request whose templates render now: rendering is synchronous, so lookups need no closure.
+let cur: NgxRequest | undefined
+const lookupCur: VarLookup = (name) => (cur as NgxRequest)._lookupVar(name)
+/** In args, and in redirects, of a request whose URI had `%` or `+`: captures are escaped. */
+const lookupEscaped: VarLookup = (name) => {
+  const v = (cur as NgxRequest)._lookupVar(name)
+  const c = name.charCodeAt(0)
+  return v !== undefined && c >= 49 && c <= 57 && name.length === 1 ? escapeArgs(v) : v
+}
+
+/** nginx 1.22's NGX_ESCAPE_ARGS (measured byte by byte): controls, space, `"#%&+;<>?\^`{|}`, 0x7F-0xFF. */
+const ARGS_ESCAPE = new Uint8Array(256)
+for (let b = 0; b < 256; b++) if (b <= 0x20 || b >= 0x7f || ' "#%&+;<>?\\^`{|}'.includes(String.fromCharCode(b))) ARGS_ESCAPE[b] = 1
+const HEX = '0123456789ABCDEF'
+
+function escapeArgs(v: string): string {
+  let i = 0
+  while (i < v.length && v.charCodeAt(i) < 0x80 && ARGS_ESCAPE[v.charCodeAt(i)] === 0) i++
+  if (i === v.length) return v
+  let out = ''
+  for (const b of Buffer.from(v, 'utf8')) out += ARGS_ESCAPE[b] === 1 ? `%${HEX[b >> 4]}${HEX[b & 15]}` : String.fromCharCode(b)
+  return out
+}
+
+const hexValue = (c: number): number => (c >= 48 && c <= 57 ? c - 48 : (c | 32) >= 97 && (c | 32) <= 102 ? (c | 32) - 87 : -1)
+
+/**
+ * ngx_unescape_uri(NGX_UNESCAPE_REDIRECT), which nginx applies to a rewrite's redirect: `%XX`
+ * of a character above `%` and below 0x7F is decoded; a decoded or plain `?` ends the decoding.
+ */
+function unescapeRedirect(s: string): string {
+  if (!s.includes('%')) return s
+  let out = ''
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c === 63 /* ? */) return out + s.slice(i)
+    if (c !== 37 /* % */) {
+      out += s[i]
+      continue
+    }
+    const h = hexValue(s.charCodeAt(i + 1))
+    if (h < 0) {
+      // nginx drops the `%` of an invalid escape
+      if (i + 1 < s.length) out += s[i + 1]
+      i++
+      continue
+    }
+    const l = hexValue(s.charCodeAt(i + 2))
+    if (l < 0) {
+      i += 2 // an invalid second digit: both are dropped
+      continue
+    }
+    const ch = (h << 4) + l
+    const letter = (s.charCodeAt(i + 2) | 32) >= 97
+    if (letter && ch === 63) return `${out}?${s.slice(i + 3)}`
+    out += ch > 0x25 && ch < 0x7f ? String.fromCharCode(ch) : s.slice(i, i + 3)
+    i += 2
+  }
+  return out
+}
+
+/** Runs the rewrite module's steps (see OPS_*). */
+function runOps(r: NgxRequest, ops: readonly CompiledOp[]): number {
+  let changed = false
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i]!
-    if (op.op === 'set') {
-      const v = op.value.constant ?? op.value.render((name) => r._lookupVar(name))
-      ;(r._vars ??= new Map()).set(op.name, v)
-    } else {
-      doReturn(r, op.ret)
-      return false
+    switch (op.op) {
+      case 'set': {
+        cur = r
+        const v = op.value.constant ?? op.value.render(lookupCur)
+        ;(r._vars ??= new Map()).set(op.name, v)
+        break
+      }
+      case 'return':
+        doReturn(r, op.ret)
+        return OPS_DONE
+      case 'if':
+        if (!testIf(r, op.test)) i += op.skip
+        else if (op.conf !== undefined) r._loc = op.conf
+        break
+      case 'break':
+        // ends the steps, and forgets a $uri changed before (nginx resets uri_changed)
+        return OPS_NEXT
+      case 'rewrite': {
+        const rw = op.rw
+        if (!matchRegex(r, rw.regex, rw.groups, r._uri)) break
+        if (rw.mode === 3) {
+          redirect(r, rw)
+          return OPS_DONE
+        }
+        rewriteUri(r, rw)
+        if (rw.mode === 2) return OPS_NEXT
+        if (rw.mode === 1) return OPS_URI
+        changed = true
+        break
+      }
     }
+  }
+  return changed ? OPS_URI : OPS_NEXT
+}
+
+/** Matches `re` on `s`; a match sets `$1`… (and named captures), a failed one clears them. */
+function matchRegex(r: NgxRequest, re: RegExp, groups: boolean, s: string): boolean {
+  if (!groups) {
+    const hit = re.test(s)
+    // nginx keeps no captures after a regex without groups, or after a failed match.
+    r._captures = undefined
+    return hit
+  }
+  const m = re.exec(s)
+  if (m === null) {
+    r._captures = undefined
+    return false
+  }
+  for (let k = 0; k < m.length; k++) if (m[k] === undefined) m[k] = ''
+  r._captures = m as string[]
+  if (m.groups !== undefined) {
+    const named: Record<string, string> = { ...r._groups }
+    for (const k in m.groups) named[k] = m.groups[k] ?? ''
+    r._groups = named
+  }
+  return true
+}
+
+function testIf(r: NgxRequest, t: CompiledTest): boolean {
+  cur = r
+  switch (t.kind) {
+    case 0: {
+      const v = r._lookupVar(t.name)
+      return v !== undefined && v !== '' && v !== '0'
+    }
+    case 1:
+    case 2: {
+      const v = r._lookupVar(t.name) ?? ''
+      const want = t.value!.constant ?? t.value!.render(lookupCur)
+      return (v === want) === (t.kind === 1)
+    }
+    case 3:
+      return matchRegex(r, t.regex!, t.groups, r._lookupVar(t.name) ?? '') !== t.negate
+    default:
+      return fileTest(t.value!.constant ?? t.value!.render(lookupCur), t.file) !== t.negate
+  }
+}
+
+/** `-f` a file, `-d` a directory, `-e` either (or a link), `-x` executable by its owner. */
+function fileTest(path: string, what: string): boolean {
+  let st
+  try {
+    st = statSync(path, { throwIfNoEntry: false })
+  } catch {
+    return false
+  }
+  if (st === undefined) return false
+  if (what === 'f') return st.isFile()
+  if (what === 'd') return st.isDirectory()
+  if (what === 'e') return true
+  return (st.mode & 0o100) !== 0
+}
+
+/** nginx's quoted_uri || plus_in_uri: the client's path had a `%` or a `+`. */
+function quotedUri(r: NgxRequest): boolean {
+  const u = r._main._requestUri
+  for (let i = 0; i < u.length; i++) {
+    const c = u.charCodeAt(i)
+    if (c === 63 /* ? */) return false
+    if (c === 37 /* % */ || c === 43 /* + */) return true
+  }
+  return false
+}
+
+/** A non-redirect rewrite: the new $uri, and $args by the replacement's `?`. */
+function rewriteUri(r: NgxRequest, rw: CompiledRewrite): void {
+  cur = r
+  const uri = rw.uri.constant ?? rw.uri.render(lookupCur)
+  if (rw.args !== undefined) {
+    let args = rw.args.constant ?? rw.args.render(quotedUri(r) ? lookupEscaped : lookupCur)
+    if (rw.addArgs && r._args !== '') args += `&${r._args}`
+    r._args = args
+  } else if (!rw.addArgs) {
+    r._args = ''
+  }
+  r._uri = uri
+  // A rewritten request may enter `internal` locations.
+  r._internal = true
+}
+
+function redirect(r: NgxRequest, rw: CompiledRewrite): void {
+  cur = r
+  let url = unescapeRedirect(rw.uri.constant ?? rw.uri.render(quotedUri(r) ? lookupEscaped : lookupCur))
+  if (rw.addArgs && r._args !== '') url += `${rw.question ? '&' : '?'}${r._args}`
+  sendRedirect(r, rw.status, url)
+}
+
+/** `return 30x url` and rewrite's redirects: Location (made absolute as nginx does), then the page. */
+function sendRedirect(r: NgxRequest, status: number, url: string): void {
+  // absolute_redirect applies to what is sent to the client, not to subrequests.
+  const absolute = url.charCodeAt(0) === 47 /* / */ && r._parent === undefined
+  r._headers().set('Location', absolute ? output.absoluteLocation(r, url) : url)
+  finish(r, status)
+}
+
+/** nginx's count of URI changes (rewrites and internal redirects): false once it has run out. */
+function countUriChange(r: NgxRequest): boolean {
+  if (++r._redirects > MAX_URI_CHANGES) {
+    r._logRaw(LOG_LEVELS.ERR, `rewrite or internal redirection cycle while processing "${r._uri}"`)
+    finish(r, 500)
+    return false
   }
   return true
 }
 
 function doReturn(r: NgxRequest, ret: CompiledReturn): void {
-  const text = ret.text === undefined ? undefined : (ret.text.constant ?? ret.text.render((name) => r._lookupVar(name)))
+  cur = r
+  const text = ret.text === undefined ? undefined : (ret.text.constant ?? ret.text.render(lookupCur))
   if (ret.redirect) {
-    // absolute_redirect applies to what is sent to the client, not to subrequests.
-    const absolute = text !== undefined && text.charCodeAt(0) === 47 /* / */ && r._parent === undefined
-    if (text !== undefined) r._headers().set('Location', absolute ? output.absoluteLocation(r, text) : text)
-    return finish(r, ret.status)
+    if (text === undefined) return finish(r, ret.status)
+    return sendRedirect(r, ret.status, text)
   }
   if (text === undefined || ret.status === 444) return finish(r, ret.status)
-  r._status = ret.status
+  // After error_page, the response keeps the error's status (ngx_http_send_header's err_status).
+  r._status = r._errStatus !== 0 ? r._errStatus : ret.status
   r._fixedBody = true
   output.emit(r, text, true)
   finish(r, NGX_OK)
@@ -289,10 +541,7 @@ function internalRedirect(r: NgxRequest): void {
 
 /** ngx.req.set_uri(uri, true): re-match locations without re-running server rewrite. */
 function jump(r: NgxRequest): void {
-  if (++r._redirects > MAX_URI_CHANGES) {
-    r._logRaw(LOG_LEVELS.ERR, `rewrite or internal redirection cycle while processing "${r._uri}"`)
-    return finish(r, 500)
-  }
+  if (!countUriChange(r)) return
   r._step = S_FIND
   r._hIdx = 0
   run(r)

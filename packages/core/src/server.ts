@@ -20,6 +20,8 @@ import { createRuntime, NgxRequest, trackConnection } from './request.ts'
 import type { Runtime, RuntimeIdentity } from './request.ts'
 import { finish, run } from './runner.ts'
 import { normalizeHost } from './server-name.ts'
+import { createZone, zoneHandle } from './shdict.ts'
+import type { ShdictZone } from './shdict.ts'
 import { HEADER_TOO_LARGE_PAGE, specialPage } from './special-response.ts'
 import { httpTime, nowMs, updateTime } from './time.ts'
 import { parseRequestTarget } from './uri.ts'
@@ -71,9 +73,10 @@ export async function startServer(gateway: Gateway, options: StartOptions = {}):
   const who: RuntimeIdentity = { type: 'single', id: 0, count: 1, pid: process.pid, masterPid: undefined }
   let worker: WorkerServer
   try {
-    const failed = await runLifePhase(createRuntime(gw, errorLog, who), 'init', gw.init)
+    const zones = createZones(gw)
+    const failed = await runLifePhase(createRuntime(gw, errorLog, who, zones), 'init', gw.init)
     if (failed !== undefined) throw initError(failed)
-    worker = await serveWorker(gw, errorLog, who, { reusePort: false })
+    worker = await serveWorker(gw, errorLog, who, { reusePort: false, zones })
   } catch (e) {
     await Promise.all(gw.accessLogs.map((l) => l.close()))
     await errorLog.close()
@@ -89,6 +92,11 @@ export async function startServer(gateway: Gateway, options: StartOptions = {}):
   }
 }
 
+/** The gateway's shared dict zones, made in this thread (lua_shared_dict). */
+export function createZones(gw: CompiledGateway): Map<string, ShdictZone> {
+  return new Map([...gw.sharedDicts].map(([name, size]) => [name, zoneHandle(createZone(name, size))]))
+}
+
 /** A failing init handler, as nginx reports a failing init_by_lua: `[emerg]`, and no start. */
 export function initError(e: unknown): ConfError {
   const what = e instanceof Error ? (e.stack ?? e.message) : String(e)
@@ -100,6 +108,8 @@ export interface ServeOptions {
   readonly reusePort: boolean
   /** Ports to bind instead of the gateway's, by listen group (port 0 resolved by a first worker). */
   readonly ports?: readonly number[]
+  /** The shared dicts' buffers by name. */
+  readonly zones?: ReadonlyMap<string, ShdictZone>
 }
 
 export interface ShutdownOptions {
@@ -135,7 +145,7 @@ interface Connections {
  * listen address. The error log is the caller's (it outlives the worker's shutdown).
  */
 export async function serveWorker(gw: CompiledGateway, errorLog: ErrorLog, who: RuntimeIdentity, opts: ServeOptions): Promise<WorkerServer> {
-  const rt = createRuntime(gw, errorLog, who)
+  const rt = createRuntime(gw, errorLog, who, opts.zones)
   await runLifePhase(rt, 'init_worker', gw.initWorker)
   const conns: Connections = { open: new Set(), limit: gw.workerConnections }
   const servers: Server[] = []
@@ -161,6 +171,10 @@ export async function serveWorker(gw: CompiledGateway, errorLog: ErrorLog, who: 
 
 async function shutdown(rt: Runtime, servers: readonly Server[], conns: Connections, o: ShutdownOptions): Promise<void> {
   rt.exiting = true
+  const started = Date.now()
+  // As nginx: a graceful stop runs the pending timers now (premature); a fast one drops them.
+  if (o.graceful) rt.timers.abortPending()
+  else rt.timers.cancelPending()
   // Stop listening but keep the connections: node's http close() would also drop the idle
   // ones at once, and a request already sent on one of them would be lost.
   const drained = Promise.all(servers.map((s) => new Promise<void>((ok) => {
@@ -187,7 +201,15 @@ async function shutdown(rt: Runtime, servers: readonly Server[], conns: Connecti
   await drained
   // Lets node's http server stop its connection checks (the listener is already closed).
   for (const s of servers) s.close(() => undefined)
+  // The timers' handlers finish before exit_worker runs (within workerShutdownTimeout).
+  if (o.graceful) {
+    const idle = rt.timers.idle()
+    if (limit === undefined) await idle
+    else await Promise.race([idle, new Promise<void>((ok) => { timer = setTimeout(ok, Math.max(0, started + limit - Date.now())) })])
+    clearTimeout(timer)
+  }
   await runLifePhase(rt, 'exit_worker', rt.gw.exitWorker)
+  rt.pools.closeAll()
   // This worker's access logs only: another server in the thread may share a file.
   await Promise.all(rt.gw.accessLogs.map((l) => l.close()))
 }

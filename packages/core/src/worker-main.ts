@@ -12,6 +12,7 @@ import { loadSource } from './load.ts'
 import type { ErrorLog } from './log.ts'
 import type { FromMaster, GatewaySummary, ThreadData, ToMaster } from './master-protocol.ts'
 import { createRuntime } from './request.ts'
+import type { ShdictZone } from './shdict.ts'
 import { initError, openErrorLog, serveWorker } from './server.ts'
 
 const port = parentPort!
@@ -42,11 +43,18 @@ async function runLoader(): Promise<void> {
   try {
     const gateway = await loadSource(data.source, data.prefix)
     const gw = compileGateway(gateway.def, data.prefix)
+    const zones = new Promise<ReadonlyMap<string, ShdictZone>>((ok) => {
+      port.on('message', (m: FromMaster) => {
+        if (m.t === 'zones') ok(m.zones)
+      })
+    })
     send({ t: 'loaded', summary: summarize(gw) })
+    // The master makes (or keeps, on reload) the zones the definition declares.
+    const shared = await zones
     // init runs once per generation, as init_by_lua runs in the master on start and reload.
     if (gw.init.length > 0) {
       errorLog = openErrorLog(gw, data.errorLog, data.errorLogLevel, process.pid)
-      const rt = createRuntime(gw, errorLog, { type: 'master', id: 0, count: data.count ?? gw.workers, pid: process.pid, masterPid: process.pid })
+      const rt = createRuntime(gw, errorLog, { type: 'master', id: 0, count: data.count ?? gw.workers, pid: process.pid, masterPid: process.pid }, shared)
       const failed = await runLifePhase(rt, 'init', gw.init)
       if (failed !== undefined) throw initError(failed)
     }
@@ -68,8 +76,9 @@ async function runWorker(): Promise<void> {
     const log = errorLog
     const ws = await serveWorker(gw, log, {
       type: 'worker', id: data.slot, count: data.count ?? gw.workers, pid, masterPid: process.pid,
-    }, { reusePort: data.reusePort, ports: data.ports ?? [] })
+    }, { reusePort: data.reusePort, ports: data.ports ?? [], zones: data.zones ?? new Map() })
     port.on('message', (m: FromMaster) => {
+      if (m.t === 'zones') return
       if (m.t === 'reopen') {
         log.reopen()
         for (const err of reopenAll()) log.write(LOG_LEVELS.EMERG, err.message)
@@ -95,5 +104,7 @@ async function runWorker(): Promise<void> {
   }
 }
 
-if (data.role === 'loader') await runLoader()
-else await runWorker()
+// Not awaited at the top level: node delivers the master's messages to parentPort only once
+// the thread's main module has finished evaluating.
+if (data.role === 'loader') void runLoader()
+else void runWorker()

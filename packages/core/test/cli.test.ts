@@ -34,6 +34,16 @@ let child: ChildProcess | undefined
 afterEach(() => {
   child?.kill('SIGKILL')
   child = undefined
+  // a detached master outlives its command: kill it by its pid file
+  const pidFile = prefix === undefined ? undefined : join(prefix.dir, 'logs', 'nginx.pid')
+  if (pidFile !== undefined && existsSync(pidFile)) {
+    const pid = Number(readFileSync(pidFile, 'latin1').trim())
+    try {
+      if (pid > 0 && pid !== process.pid) process.kill(pid, 'SIGKILL')
+    } catch {
+      // already gone
+    }
+  }
   prefix?.remove()
   prefix = undefined
 })
@@ -93,9 +103,37 @@ describe('nresty command', () => {
     expect(nresty('-s', 'bogus').stderr).toMatch(/^nresty: invalid option: "-s bogus"\n/)
     expect(nresty('-v').stderr).toMatch(/^nresty version: nresty\/\d+\.\d+\.\d+\n$/)
 
+    expect(nresty('-h').stderr).toMatch(/^nresty version: nresty\/\S+\nUsage: /)
+
     p.write("{ servers: [{ listen: '127.0.0.1:99999' }] }")
     const bad = nresty('-p', p.dir, '--gateway', p.module)
     expect(bad.status).toBe(1)
     expect(bad.stderr).toBe('nresty: [emerg] invalid port in "127.0.0.1:99999" of the "listen" directive\n')
   }, 40_000)
+
+  it('tests a gateway module with -t, and takes daemon, master_process and worker_processes from -g', async () => {
+    const p = (prefix = testPrefix('cli'))
+    const port = await freePort()
+    p.write(gatewaySource(port, 'v1'))
+    expect(nresty('-p', p.dir, '--gateway', p.module, '-t')).toEqual({
+      status: 0,
+      stdout: '',
+      stderr: `nresty: the configuration file ${p.module} syntax is ok\nnresty: configuration file ${p.module} test is successful\n`,
+    })
+    expect(nresty('-p', p.dir, '--gateway', p.module, '-g', 'pid x;').stderr).toBe('nresty: [emerg] "pid" directive is not supported with --gateway in command line\n')
+
+    // detached, with one worker instead of the gateway's two
+    const start = nresty('-p', p.dir, '--gateway', p.module, '-g', 'daemon on; worker_processes 1;')
+    expect(start).toEqual({ status: 0, stdout: '', stderr: '' })
+    expect((await get(port, '/v')).body).toBe('v1 1\n')
+    expect(nresty('-p', p.dir, '-s', 'quit').status).toBe(0)
+    await waitFor(() => !existsSync(join(p.dir, 'logs', 'nginx.pid')), 20_000, 'the master to exit')
+
+    p.write("{ servers: [{ listen: '127.0.0.1:99999' }] }")
+    expect(nresty('-p', p.dir, '--gateway', p.module, '-t')).toEqual({
+      status: 1,
+      stdout: '',
+      stderr: `nresty: [emerg] invalid port in "127.0.0.1:99999" of the "listen" directive\nnresty: configuration file ${p.module} test failed\n`,
+    })
+  }, 60_000)
 })
