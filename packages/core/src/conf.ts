@@ -333,7 +333,9 @@ function addListen(groups: Map<string, ListenGroup>, server: ServerConf, l: List
   const key = `${host}:${port}`
   let g = groups.get(key)
   if (g === undefined) {
-    g = { host, port, backlog, servers: [], defaultServer: server, byName: new ServerNameMatcher<ServerConf>(), only: server }
+    // A lone server skips the name lookup, unless a regex name must set its captures.
+    const only = server.names.some((n) => n.startsWith('~')) ? undefined : server
+    g = { host, port, backlog, servers: [], defaultServer: server, byName: new ServerNameMatcher<ServerConf>(), only }
     groups.set(key, g)
   } else {
     g.only = undefined

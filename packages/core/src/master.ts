@@ -237,6 +237,9 @@ class MasterProcess implements Master {
     mkdirSync(resolve(this.prefix, 'logs'), { recursive: true })
     const summary = await this.load()
     this.log = this.openLog(summary)
+    // Before the pid file exists: a signal sent as soon as it appears must find its handler
+    // (node's default for QUIT, HUP and USR1 would end or ignore the process).
+    if (this.opts.signals === true) this.installSignals()
     try {
       this.pidPath = summary.pidPath
       writePidFile(summary.pidPath)
@@ -245,12 +248,13 @@ class MasterProcess implements Master {
       this.adoptZones()
     } catch (e) {
       this.log.write(LOG_LEVELS.EMERG, (e as Error).message)
+      for (const [sig, fn] of this.signalHandlers) process.off(sig, fn)
+      this.signalHandlers.clear()
       if (this.pidPath !== undefined) rmSync(this.pidPath, { force: true })
       await this.log.close()
       throw e
     }
     this.log.write(LOG_LEVELS.NOTICE, `nresty/${NRESTY_VERSION} master started`)
-    if (this.opts.signals === true) this.installSignals()
   }
 
   private openLog(summary: GatewaySummary): ErrorLog {

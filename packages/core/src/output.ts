@@ -233,7 +233,7 @@ function commit(r: NgxRequest, contentLength: number): void {
   const status = r._status
   // HEAD: nginx sends no length for a handler's body, but does for its own pages and return text.
   const headers = buildHeaders(r, status, r._method === 'HEAD' && !r._fixedBody ? -1 : contentLength)
-  const close = r._close || CLOSE_STATUS.has(status) || r._rt.exiting
+  const close = r._close || CLOSE_STATUS.has(status) || r._rt.exiting || r._srv.keepaliveTimeout === 0
   if (close) res.shouldKeepAlive = false
   else if (r._main._expectContinue) {
     // The body was never read: nginx discards it, which first tells the client to send it.

@@ -492,8 +492,10 @@ function findLocation(r: NgxRequest): boolean {
     r._loc = r._srv.base
   } else {
     r._loc = m.value
-    r._captures = m.captures
-    r._groups = m.groups
+    // Only a regex with captures replaces them ($1 of a server_name or rewrite stays
+    // otherwise); its named captures are variables beside the server_name's.
+    if (m.captures !== undefined) r._captures = m.captures
+    if (m.groups !== undefined) r._groups = r._groups === undefined ? m.groups : { ...r._groups, ...m.groups }
     if (m.value.internal && !r._internal) {
       finish(r, 404)
       return false

@@ -10,7 +10,7 @@ import { Server as NetServer } from 'node:net'
 import type { AddressInfo, Socket } from 'node:net'
 import { dirname, resolve } from 'node:path'
 import { compileGateway } from './conf.ts'
-import type { CompiledGateway, ListenGroup } from './conf.ts'
+import type { CompiledGateway, ListenGroup, ServerConf } from './conf.ts'
 import { LOG_LEVELS, NRESTY_VERSION } from './constants.ts'
 import { runLifePhase } from './context.ts'
 import { ConfError, systemErrorText } from './errors.ts'
@@ -20,6 +20,7 @@ import { createRuntime, NgxRequest, trackConnection } from './request.ts'
 import type { Runtime, RuntimeIdentity } from './request.ts'
 import { finish, run } from './runner.ts'
 import { normalizeHost } from './server-name.ts'
+import type { ServerNameMatch } from './server-name.ts'
 import { createZone, zoneHandle } from './shdict.ts'
 import type { ShdictZone } from './shdict.ts'
 import { HEADER_TOO_LARGE_PAGE, specialPage } from './special-response.ts'
@@ -304,8 +305,18 @@ function accept(rt: Runtime, group: ListenGroup, req: IncomingMessage, res: Serv
   if (host !== undefined && name === undefined && problem === 0) problem = R_HOST
   const target = parseRequestTarget(req.url ?? '/')
   const lookup = target?.host ?? name
-  const srv = lookup === undefined ? group.defaultServer : (group.only ?? group.byName.find(lookup)?.value ?? group.defaultServer)
+  let srv = group.only ?? group.defaultServer
+  let named: ServerNameMatch<ServerConf> | undefined
+  if (lookup !== undefined && group.only === undefined) {
+    named = group.byName.find(lookup)
+    if (named !== undefined) srv = named.value
+  }
   const r = new NgxRequest(rt, srv, req, res)
+  // A regex server_name's captures are variables of the request ($1, $name), as in nginx.
+  if (named?.captures !== undefined) {
+    r._captures = named.captures
+    r._groups = named.groups
+  }
   r._expectContinue = expectContinue
   r._rawContentLength = contentLength
   const reject = (status: number, msg: string): void => {
