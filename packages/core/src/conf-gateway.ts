@@ -3,6 +3,7 @@
 // the same Gateway a TypeScript user writes, plus what the `nresty` command needs (daemon,
 // master_process, pid, env). Errors are ConfFileErrors in nginx's words, first error first.
 import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { dirname, resolve } from 'node:path'
 import { argCountOk, confError, ConfBuild, findDirective } from './conf-directives.ts'
 import type { ConfScope, ConfWarning, DirectiveSpec, LuaConfSettings } from './conf-directives.ts'
@@ -55,7 +56,7 @@ class Driver {
     if (d.name === 'include') return // the parser's own
     const scope = this.stack[this.stack.length - 1]!
     if (scope.any !== undefined) return scope.any(d)
-    const specs = findDirective(d.name)
+    const specs = findDirective(d.name) ?? (loadConfPlugins() ? findDirective(d.name) : undefined)
     if (specs === undefined) throw confError(d, `unknown directive "${d.name}"`)
     const spec = specs.find((s) => s.contexts.includes(scope.context))
     if (spec === undefined) throw confError(d, `"${d.name}" directive is not allowed here`)
@@ -89,6 +90,34 @@ class Driver {
     const inner = this.stack.pop()!
     spec.end?.(d, inner)
   }
+}
+
+/** Packages whose import registers more directives (nginx's load_module, done on demand). */
+const CONF_PLUGINS: readonly string[] = ['@nresty/lua']
+let pluginsLoaded = false
+
+/**
+ * The first directive nothing registered loads the installed plugin packages (`@nresty/lua`
+ * registers the `*_by_lua*` directives), once per thread, synchronously (require of an ES
+ * module); a plugin that is not installed is skipped. Answers whether anything was loaded.
+ */
+function loadConfPlugins(): boolean {
+  if (pluginsLoaded) return false
+  pluginsLoaded = true
+  const require = createRequire(import.meta.url)
+  let loaded = false
+  for (const name of CONF_PLUGINS) {
+    try {
+      require(name)
+      loaded = true
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException
+      // Not installed (or not built): the directives stay unknown, as without load_module.
+      if (err.code === 'MODULE_NOT_FOUND' || err.code === 'ERR_MODULE_NOT_FOUND') continue
+      throw e
+    }
+  }
+  return loaded
 }
 
 /**

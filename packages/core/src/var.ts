@@ -171,7 +171,7 @@ function setVar(r: NgxRequest, name: string, value: unknown): void {
   if (BUILTIN.has(name) || /^(arg|http|cookie|sent_http)_|^\d+$/.test(name)) {
     throw argError(`variable "${name}" not changeable`)
   }
-  throw argError(`variable "${name}" not found for writing; maybe it is a built-in variable that is not changeable or you forgot to use "set $${name} '';" in the config file to define it`)
+  throw argError(`variable "${name}" not found for writing; maybe it is a built-in variable that is not changeable or you forgot to use "set $${name} '';" in the config file to define it first`)
 }
 
 const handler: ProxyHandler<NgxRequest> = {

@@ -43,7 +43,7 @@ describe('ngx.var', () => {
       } } },
     )
     expect((await get(t.port, '/t?who=bob')).body).toBe('hi bob\nchanged\n')
-    expect(err).toBe('variable "undeclared" not found for writing; maybe it is a built-in variable that is not changeable or you forgot to use "set $undeclared \'\';" in the config file to define it|variable "uri" not changeable')
+    expect(err).toBe('variable "undeclared" not found for writing; maybe it is a built-in variable that is not changeable or you forgot to use "set $undeclared \'\';" in the config file to define it first|variable "uri" not changeable')
   })
 
   it('lets $args be rewritten', async () => {

@@ -1,0 +1,239 @@
+// The ngx_lua directives for the nginx.conf front end: *_by_lua_block / *_by_lua_file for the
+// request phases and init / init_worker / exit_worker, and lua_code_cache. Each configuration
+// load (each worker thread loads its own) gets one LuaApp, whose VM is made on first use.
+import { readFileSync } from 'node:fs'
+import { basename, isAbsolute } from 'node:path'
+import { confError, isNgxSignal, LOG_LEVELS, registerDirective } from '@nresty/core'
+import type { ConfBuild, ConfContext, ConfDirective, ConfScope, Handler, Ngx } from '@nresty/core'
+import { installNgx } from './ngx-lib.ts'
+import { installModules } from './modules.ts'
+import { LuaRuntimeError, LuaVm } from './vm.ts'
+
+/** Where a LuaApp's VM takes its settings from, when it is made. */
+export interface LuaAppSettings {
+  readonly packagePath: string | undefined
+  readonly prefix: string
+}
+
+/** The Lua side of one configuration: its VM (made on first use) and its settings. */
+export class LuaApp {
+  readonly #settings: () => LuaAppSettings
+  readonly #setup: ((vm: LuaVm) => void) | undefined
+  #vm: LuaVm | undefined
+
+  /** `settings` is read when the VM is made; `setup` runs after the ngx table is installed. */
+  constructor(settings: () => LuaAppSettings, setup?: (vm: LuaVm) => void) {
+    this.#settings = settings
+    this.#setup = setup
+  }
+
+  get vm(): LuaVm {
+    if (this.#vm === undefined) {
+      const s = this.#settings()
+      this.#vm = new LuaVm({
+        packagePath: s.packagePath,
+        prefix: s.prefix,
+        setup: (vm) => {
+          installNgx(vm)
+          installModules(vm)
+          this.#setup?.(vm)
+        },
+      })
+    }
+    return this.#vm
+  }
+
+  /** A handler running `code` (chunk `name`) in a new coroutine per call. */
+  handler(name: string, load: () => string | Uint8Array, cache: boolean, globals = false, needBody?: () => boolean): Handler {
+    let code: string | Uint8Array | undefined
+    const run = (ngx: Ngx): unknown => {
+      const vm = this.vm
+      let ret: Promise<void> | undefined
+      let chunk: number
+      try {
+        code ??= load()
+        chunk = vm.compile(name, code, cache)
+        if (!cache) code = undefined
+      } catch (e) {
+        return name.startsWith('@') ? loadFailed(ngx, name.slice(1), e) : aborted(ngx, e)
+      }
+      try {
+        ret = vm.run(ngx, chunk, !cache, globals)
+      } catch (e) {
+        return aborted(ngx, e)
+      }
+      return ret?.catch((e: unknown) => aborted(ngx, e))
+    }
+    if (needBody === undefined) return run
+    // lua_need_request_body on: the body is read before the handler runs.
+    return (ngx: Ngx): unknown => (needBody() ? ngx.req.readBody().then(() => run(ngx)) : run(ngx))
+  }
+}
+
+/** Logs `text` at error level, without the `[lua]` prefix of ngx.log when core allows. */
+function logError(ngx: Ngx, text: string): void {
+  const log = (ngx as unknown as { _logRaw?: (level: number, msg: string) => void })._logRaw
+  if (log !== undefined) log.call(ngx, LOG_LEVELS.ERR, text)
+  else ngx.log(LOG_LEVELS.ERR, text)
+}
+
+/**
+ * ngx_lua's report of a `_file` it could not read or compile: `failed to load external Lua
+ * file "path": msg`, then 404 for a missing file, else 500.
+ */
+function loadFailed(ngx: Ngx, path: string, e: unknown): void {
+  const phase = ngx.getPhase()
+  if (phase === 'init' || phase === 'header_filter' || phase === 'body_filter') return aborted(ngx, e)
+  const missing = (e as { code?: unknown }).code === 'ENOENT'
+  const msg = missing ? `cannot open ${path}: No such file or directory` : e instanceof Error ? e.message : String(e)
+  logError(ngx, `failed to load external Lua file "${path}": ${msg}`)
+  if (phase === 'init_worker' || phase === 'exit_worker' || phase === 'timer' || phase === 'log') return
+  ngx.exit(missing ? 404 : 500)
+}
+
+/** ngx_lua's report of a handler that failed, then 500 (or the connection ends, after the header). */
+function aborted(ngx: Ngx, e: unknown): void {
+  if (isNgxSignal(e)) throw e
+  const phase = ngx.getPhase()
+  if (phase === 'init') throw e // the start fails, with the error
+  const write = (text: string): void => logError(ngx, text)
+  const msg = e instanceof LuaRuntimeError ? e.message : e instanceof Error ? e.message : String(e)
+  const tb = e instanceof LuaRuntimeError && e.traceback !== '' ? e.traceback : undefined
+  if (phase === 'header_filter' || phase === 'body_filter' || phase === 'log') {
+    // ngx_lua runs these without an entry thread: `failed to run <phase>_by_lua*: …`.
+    write(`failed to run ${phase}_by_lua*: ${msg}${tb === undefined ? '' : `\nstack traceback:\n${tb}`}`)
+    if (phase === 'header_filter') ngx.exit(ngx.ERROR)
+    if (phase === 'body_filter') throw new FilterAborted()
+    return
+  }
+  write(`lua entry thread aborted: runtime error: ${msg}${tb === undefined ? '' : `\nstack traceback:\ncoroutine 0:\n${tb}`}`)
+  if (phase === 'init_worker' || phase === 'exit_worker' || phase === 'timer') return
+  ngx.exit(ngx.headersSent ? ngx.ERROR : 500)
+}
+
+/** Thrown to core after a body filter's error is logged: core aborts the response. */
+class FilterAborted extends Error {
+  constructor() {
+    super('body_filter_by_lua* failed (see above)')
+    this.name = 'FilterAborted'
+    this.stack = this.message
+  }
+}
+
+const STATE_KEY = '@nresty/lua'
+
+export function appOf(conf: ConfBuild): LuaApp {
+  let app = conf.state.get(STATE_KEY) as LuaApp | undefined
+  if (app === undefined) {
+    app = new LuaApp(() => ({ packagePath: conf.lua.packagePath, prefix: conf.prefix }))
+    conf.state.set(STATE_KEY, app)
+  }
+  return app
+}
+
+/** A flag of the innermost level that sets it. */
+function flag(scope: ConfScope, name: string, def: boolean): boolean {
+  for (let s: ConfScope | undefined = scope; s !== undefined; s = s.parent) {
+    const v = s.data.get(name)
+    if (typeof v === 'boolean') return v
+  }
+  return def
+}
+
+/** lua_code_cache (default on). */
+const codeCache = (scope: ConfScope): boolean => flag(scope, 'lua_code_cache', true)
+
+type Where = 'location' | 'level' | 'init' | 'init_worker' | 'exit_worker'
+
+interface PhaseSpec {
+  readonly base: string
+  readonly contexts: readonly ConfContext[]
+  readonly where: Where
+  readonly field: string
+}
+
+const LOC: readonly ConfContext[] = ['location', 'location_if']
+const LEVELS: readonly ConfContext[] = ['http', 'server', 'location', 'location_if']
+const PHASES: readonly PhaseSpec[] = [
+  { base: 'content_by_lua', contexts: LOC, where: 'location', field: 'content' },
+  { base: 'server_rewrite_by_lua', contexts: ['http', 'server'], where: 'level', field: 'serverRewrite' },
+  { base: 'rewrite_by_lua', contexts: LEVELS, where: 'level', field: 'rewrite' },
+  { base: 'access_by_lua', contexts: LEVELS, where: 'level', field: 'access' },
+  { base: 'header_filter_by_lua', contexts: LEVELS, where: 'level', field: 'headerFilter' },
+  { base: 'body_filter_by_lua', contexts: LEVELS, where: 'level', field: 'bodyFilter' },
+  { base: 'log_by_lua', contexts: LEVELS, where: 'level', field: 'log' },
+  { base: 'init_by_lua', contexts: ['http'], where: 'init', field: 'init' },
+  { base: 'init_worker_by_lua', contexts: ['http'], where: 'init_worker', field: 'initWorker' },
+  { base: 'exit_worker_by_lua', contexts: ['http'], where: 'exit_worker', field: 'exitWorker' },
+]
+
+function install(spec: PhaseSpec, d: ConfDirective, scope: ConfScope, handler: Handler): void {
+  const target = (spec.where === 'location' || spec.where === 'level' ? scope.settings : scope.conf.def) as Record<string, unknown> | undefined
+  if (target === undefined) throw confError(d, `"${d.name}" directive is not allowed here`)
+  target[spec.field] = handler
+}
+
+const isInit = (spec: PhaseSpec): boolean => spec.where === 'init' || spec.where === 'init_worker'
+
+/** For rewrite, access and content handlers: whether lua_need_request_body is on (read at run time, once the conf is read). */
+function bodyFlag(spec: PhaseSpec, scope: ConfScope): (() => boolean) | undefined {
+  if (spec.field !== 'rewrite' && spec.field !== 'access' && spec.field !== 'content') return undefined
+  return () => flag(scope, 'lua_need_request_body', false)
+}
+
+function fileLoader(path: string): () => Uint8Array {
+  return () => readFileSync(path)
+}
+
+let registered = false
+
+/** Registers the Lua directives with the conf front end (once per thread). */
+export function registerLuaDirectives(): void {
+  if (registered) return
+  registered = true
+  for (const spec of PHASES) {
+    registerDirective({
+      name: `${spec.base}_block`, contexts: spec.contexts, args: 'NOARGS', block: true,
+      handler: (d, scope) => {
+        scope.once(d)
+        const block = d.lua!
+        const name = `=${spec.base}(${basename(d.file)}:${block.line})`
+        const code = block.code
+        install(spec, d, scope, appOf(scope.conf).handler(name, () => code, true, isInit(spec), bodyFlag(spec, scope)))
+        return undefined
+      },
+    })
+    registerDirective({
+      name: `${spec.base}_file`, contexts: spec.contexts, args: 'TAKE1',
+      handler: (d, scope) => {
+        scope.once(d)
+        const arg = d.args[0]!.value
+        const path = isAbsolute(arg) ? arg : scope.conf.prefix + arg
+        const cache = spec.where === 'location' || spec.where === 'level' ? codeCache(scope) : true
+        install(spec, d, scope, appOf(scope.conf).handler(`@${path}`, fileLoader(path), cache, isInit(spec), bodyFlag(spec, scope)))
+        return undefined
+      },
+    })
+  }
+  registerDirective({
+    name: 'lua_need_request_body', contexts: LEVELS, args: 'FLAG',
+    handler: (d, scope) => {
+      scope.once(d)
+      const v = d.args[0]!.value
+      if (v !== 'on' && v !== 'off') throw confError(d, `invalid value "${v}" in "${d.name}" directive, it must be "on" or "off"`)
+      scope.data.set('lua_need_request_body', v === 'on')
+      return undefined
+    },
+  })
+  registerDirective({
+    name: 'lua_code_cache', contexts: LEVELS, args: 'FLAG',
+    handler: (d, scope) => {
+      scope.once(d)
+      const v = d.args[0]!.value
+      if (v !== 'on' && v !== 'off') throw confError(d, `invalid value "${v}" in "${d.name}" directive, it must be "on" or "off"`)
+      scope.data.set('lua_code_cache', v === 'on')
+      if (v === 'off') scope.conf.warn('lua_code_cache is off; this will hurt performance', d)
+      return undefined
+    },
+  })
+}

@@ -1,0 +1,10 @@
+// @nresty/lua: OpenResty's Lua code on nresty. Importing it registers the *_by_lua* directives
+// with @nresty/core's nginx.conf front end (as nginx's load_module would).
+import { registerLuaDirectives } from './directives.ts'
+
+registerLuaDirectives()
+
+export { appOf, LuaApp, registerLuaDirectives } from './directives.ts'
+export { LuaRuntimeError, LuaVm } from './vm.ts'
+export type { LuaVmOptions } from './vm.ts'
+export { luaTostring } from './fengari.ts'
