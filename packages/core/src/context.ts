@@ -4,15 +4,9 @@
 // sleep, light threads and ngx.exit) and refuses the request APIs with ngx_lua's words:
 // `no request found` in init, `API disabled in the context of …` or `API disabled in the
 // current context` elsewhere.
-import { decodeArgs, encodeArgs } from './args.ts'
-import type { Args } from './args.ts'
-import { CORE_CONSTANTS, HTTP_METHODS, HTTP_STATUS, LOG_LEVELS } from './constants.ts'
-import {
-  crc32Long, crc32Short, decodeBase64, encodeBase64, hmacSha1, md5, md5Bin, sha1Bin,
-} from './encoding.ts'
+import { LOG_LEVELS } from './constants.ts'
 import type { CosocketConf } from './cosocket.ts'
 import { argError, ERROR_CODES, NgxApiError, phaseError } from './errors.ts'
-import { escapeUri, quoteSqlStr, unescapeUri } from './escape.ts'
 import { callerLocation, formatLogArgs } from './log.ts'
 import { handlerError } from './output.ts'
 import type { LogContext } from './log.ts'
@@ -34,7 +28,7 @@ import { assertAlive, ThreadApi } from './thread.ts'
 import type { NgxThread, ThreadGroup } from './thread.ts'
 import { TimerApi } from './timer.ts'
 import type { NgxTimer } from './timer.ts'
-import { cookieTime, httpTime, localtime, now, parseHttpTime, time, today, updateTime, utctime } from './time.ts'
+import { addNgxFunctions } from './ngx-functions.ts'
 
 export type LifePhase = 'init' | 'init_worker' | 'exit_worker' | 'timer'
 
@@ -267,38 +261,11 @@ export class NgxContext implements Ngx {
     return this._phase === 'timer' && this._logCtx !== undefined ? this._logCtx : { context: CONTEXT_NAME.timer }
   }
 
-  declare now: () => number
-  declare time: () => number
-  declare updateTime: () => void
-  declare today: () => string
-  declare localtime: () => string
-  declare utctime: () => string
-  declare httpTime: (sec: number) => string
-  declare cookieTime: (sec: number) => string
-  declare parseHttpTime: (s: string) => number | undefined
-  declare encodeBase64: (s: string | Uint8Array, noPadding?: boolean) => string
-  declare decodeBase64: (s: string) => Buffer | undefined
-  declare md5: (s: string | Uint8Array) => string
-  declare md5Bin: (s: string | Uint8Array) => Buffer
-  declare sha1Bin: (s: string | Uint8Array) => Buffer
-  declare hmacSha1: (key: string | Uint8Array, s: string | Uint8Array) => Buffer
-  declare crc32Short: (s: string | Uint8Array) => number
-  declare crc32Long: (s: string | Uint8Array) => number
-  declare escapeUri: (s: string | Uint8Array, type?: number) => string
-  declare unescapeUri: (s: string) => string
-  declare encodeArgs: (args: Readonly<Record<string, unknown>>) => string
-  declare decodeArgs: (s: string, max?: number) => Args
-  declare quoteSqlStr: (s: string) => string
 }
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-empty-object-type
 export interface NgxContext extends Omit<Ngx, 'OK' | 'ERROR' | 'AGAIN' | 'DONE' | 'DECLINED'> {}
-Object.assign(NgxContext.prototype, CORE_CONSTANTS, HTTP_STATUS, HTTP_METHODS, LOG_LEVELS, {
-  now, time, updateTime, today, localtime, utctime, httpTime, cookieTime, parseHttpTime,
-  encodeBase64, decodeBase64, md5, md5Bin, sha1Bin, hmacSha1, crc32Short, crc32Long,
-  escapeUri, unescapeUri, encodeArgs, quoteSqlStr,
-  decodeArgs: (s: string, max?: number): Args => decodeArgs(s, max).args,
-})
+addNgxFunctions(NgxContext.prototype)
 
 /**
  * Runs a life-cycle phase's handlers in order. A handler that fails is logged as ngx_lua logs

@@ -2,19 +2,11 @@
 // one allocation per request). Area files hold the logic: runner.ts (phases), output.ts
 // (response), var.ts (variables), req-api.ts (ngx.req), subrequest.ts (ngx.location).
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { decodeArgs, encodeArgs } from './args.ts'
-import type { Args } from './args.ts'
+import { encodeArgs } from './args.ts'
 import type { CompiledGateway, LocConf, ServerConf } from './conf.ts'
 import type { CosocketConf } from './cosocket.ts'
-import {
-  CORE_CONSTANTS, HTTP_METHODS, HTTP_STATUS, LOG_LEVELS, NGINX_VERSION_NUMBER, NGX_LUA_VERSION_NUMBER,
-  NRESTY_VERSION,
-} from './constants.ts'
-import {
-  crc32Long, crc32Short, decodeBase64, encodeBase64, hmacSha1, md5, md5Bin, sha1Bin,
-} from './encoding.ts'
+import { LOG_LEVELS, NGINX_VERSION_NUMBER, NGX_LUA_VERSION_NUMBER, NRESTY_VERSION } from './constants.ts'
 import { argError, ERROR_CODES, NgxApiError, stateError } from './errors.ts'
-import { escapeUri, quoteSqlStr, unescapeUri } from './escape.ts'
 import { callerLocation, formatLogArgs } from './log.ts'
 import type { ErrorLog, LogContext } from './log.ts'
 import type {
@@ -44,9 +36,8 @@ import { TimerApi, Timers } from './timer.ts'
 import type { NgxTimer } from './timer.ts'
 import { LocationApi } from './subrequest.ts'
 import type { CaptureSink } from './subrequest.ts'
-import {
-  cookieTime, httpTime, localtime, now, nowMs, parseHttpTime, time, today, updateTime, utctime,
-} from './time.ts'
+import { nowMs } from './time.ts'
+import { addNgxFunctions } from './ngx-functions.ts'
 import { lookupVar, varProxy } from './var.ts'
 import { parseExecTarget } from './uri.ts'
 
@@ -532,36 +523,9 @@ export class NgxRequest implements Ngx {
   }
 
   // ---- global ngx functions (also exported on their own) ----
-  declare now: () => number
-  declare time: () => number
-  declare updateTime: () => void
-  declare today: () => string
-  declare localtime: () => string
-  declare utctime: () => string
-  declare httpTime: (sec: number) => string
-  declare cookieTime: (sec: number) => string
-  declare parseHttpTime: (s: string) => number | undefined
-  declare encodeBase64: (s: string | Uint8Array, noPadding?: boolean) => string
-  declare decodeBase64: (s: string) => Buffer | undefined
-  declare md5: (s: string | Uint8Array) => string
-  declare md5Bin: (s: string | Uint8Array) => Buffer
-  declare sha1Bin: (s: string | Uint8Array) => Buffer
-  declare hmacSha1: (key: string | Uint8Array, s: string | Uint8Array) => Buffer
-  declare crc32Short: (s: string | Uint8Array) => number
-  declare crc32Long: (s: string | Uint8Array) => number
-  declare escapeUri: (s: string | Uint8Array, type?: number) => string
-  declare unescapeUri: (s: string) => string
-  declare encodeArgs: (args: Readonly<Record<string, unknown>>) => string
-  declare decodeArgs: (s: string, max?: number) => Args
-  declare quoteSqlStr: (s: string) => string
 }
 
 // Constants and request-independent functions live once on the prototype.
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-empty-object-type
 export interface NgxRequest extends Omit<Ngx, 'OK' | 'ERROR' | 'AGAIN' | 'DONE' | 'DECLINED'> {}
-Object.assign(NgxRequest.prototype, CORE_CONSTANTS, HTTP_STATUS, HTTP_METHODS, LOG_LEVELS, {
-  now, time, updateTime, today, localtime, utctime, httpTime, cookieTime, parseHttpTime,
-  encodeBase64, decodeBase64, md5, md5Bin, sha1Bin, hmacSha1, crc32Short, crc32Long,
-  escapeUri, unescapeUri, encodeArgs, quoteSqlStr,
-  decodeArgs: (s: string, max?: number): Args => decodeArgs(s, max).args,
-})
+addNgxFunctions(NgxRequest.prototype)
