@@ -8,6 +8,7 @@ import { callApi, cur } from './vm.ts'
 import type { LuaVm } from './vm.ts'
 import { pushCjson } from './cjson.ts'
 import { pushJs } from './ngx-lib.ts'
+import { installSearcher } from './registry.ts'
 
 const S = toLuaString
 
@@ -17,6 +18,7 @@ const LUA_MODULES: Readonly<Record<string, string>> = {
   'resty.core.base': 'return { version = "0.1.25" }',
   jit: 'return { version = "LuaJIT 2.1.0-beta3", version_num = 20100, os = "Linux", arch = "x64", on = function() end, off = function() end, flush = function() end, status = function() return false end, opt = { start = function() end } }',
   ffi: 'return setmetatable({}, { __index = function(_, k) error("ffi is not available in nresty (fengari): ffi." .. tostring(k), 2) end })',
+  'ngx.resp': 'return { add_header = ngx.resp.add_header, get_headers = ngx.resp.get_headers }',
   'table.new': 'return function(narr, nrec) return {} end',
   'table.clear': 'return function(t) for k in pairs(t) do t[k] = nil end end',
   'table.nkeys': 'return function(t) local n = 0 for _ in pairs(t) do n = n + 1 end return n end',
@@ -62,9 +64,13 @@ function toInt32(n: number): number {
   return Number.isFinite(n) ? Number(BigInt.asIntN(32, BigInt(Math.trunc(n)))) : 0
 }
 
-/** Adds the built-in modules to package.preload (what `require` tries first). */
+/**
+ * Adds the built-in modules to package.preload (what `require` tries first), then the searcher
+ * of the modules other packages supply (registry.ts), before lua_package_path's.
+ */
 export function installModules(vm: LuaVm): void {
   const L = vm.L
+  installSearcher(vm)
   for (const [name, src] of Object.entries(LUA_MODULES)) {
     preload(L, name, (Ls) => {
       if (lauxlib.luaL_loadbuffer(Ls, S(src), null, S(`=${name}`)) !== lua.LUA_OK) return lua.lua_error(Ls) as number
