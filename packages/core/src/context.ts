@@ -4,6 +4,8 @@
 // sleep, light threads and ngx.exit) and refuses the request APIs with ngx_lua's words:
 // `no request found` in init, `API disabled in the context of …` or `API disabled in the
 // current context` elsewhere.
+import { NGX_RE } from './re.ts'
+import type { NgxRe } from './re.ts'
 import { LOG_LEVELS } from './constants.ts'
 import type { CosocketConf } from './cosocket.ts'
 import { argError, ERROR_CODES, NgxApiError, phaseError } from './errors.ts'
@@ -149,6 +151,10 @@ export class NgxContext implements Ngx {
 
   get shared(): Readonly<Record<string, SharedDict>> {
     return this._rt.shared
+  }
+
+  get re(): NgxRe {
+    return NGX_RE
   }
 
   get socket(): NgxSocket {

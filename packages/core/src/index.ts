@@ -52,6 +52,9 @@ export type {
   ShdictIncrErr, ShdictKey, ShdictKeyErr, ShdictListErr, ShdictPushErr, ShdictSetErr, ShdictTtlErr, ShdictValue, ShdictZone,
   WasmMemory,
 } from './shdict.ts'
+export { compileRe, NGX_RE, reFind, reGmatch, reGsub, reMatch, reOpt, reSplit, reSub } from './re.ts'
+export type { CompiledRe, NgxRe, ReCtx, ReMatch, Replacement } from './re.ts'
+export type { PcreOptions, PcreRegExp } from './pcre.ts'
 export { LightThread, THREAD_KILLED } from './thread.ts'
 export type { KillErr, NgxThread, ThreadFailed, ThreadResult, ThreadStatus } from './thread.ts'
 export type { NgxTimer, TimerErr, TimerHandler } from './timer.ts'

@@ -2,6 +2,7 @@
 // camelCase (`ngx.req.getHeaders`); the Lua bridge maps them to ngx_lua's names. Expected
 // outcomes are results with ngx_lua's `err` strings; misuse throws (NgxApiError).
 import type { SharedDict } from './shdict.ts'
+import type { NgxRe } from './re.ts'
 import type { CORE_CONSTANTS, HTTP_METHODS, HTTP_STATUS, LOG_LEVELS } from './constants.ts'
 import type { Args } from './args.ts'
 import type { Phase } from './phase.ts'
@@ -159,6 +160,8 @@ export interface Ngx extends Constants {
   readonly process: NgxProcess
   /** `ngx.shared.DICT`: the zones declared in `sharedDicts`, shared by every worker. */
   readonly shared: Readonly<Record<string, SharedDict>>
+  /** `ngx.re.match / find / gmatch / sub / gsub / split` (PCRE translated to JS, see re.md). */
+  readonly re: NgxRe
   /** `ngx.socket.tcp / udp / connect`: cosockets owned by this request or timer. */
   readonly socket: NgxSocket
   /** `ngx.timer.at / every / runningCount / pendingCount`. */

@@ -1,6 +1,8 @@
 // One request's state and the `ngx` object its handlers receive (they are the same object:
 // one allocation per request). Area files hold the logic: runner.ts (phases), output.ts
 // (response), var.ts (variables), req-api.ts (ngx.req), subrequest.ts (ngx.location).
+import { NGX_RE } from './re.ts'
+import type { NgxRe } from './re.ts'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { encodeArgs } from './args.ts'
 import type { CompiledGateway, LocConf, ServerConf } from './conf.ts'
@@ -292,6 +294,10 @@ export class NgxRequest implements Ngx {
 
   get shared(): Readonly<Record<string, SharedDict>> {
     return this._rt.shared
+  }
+
+  get re(): NgxRe {
+    return NGX_RE
   }
 
   get socket(): NgxSocket {

@@ -55,7 +55,7 @@ export class LuaApp {
         chunk = vm.compile(name, code, cache)
         if (!cache) code = undefined
       } catch (e) {
-        return name.startsWith('@') ? loadFailed(ngx, name.slice(1), e) : aborted(ngx, e)
+        return name.startsWith('@') ? loadFailed(ngx, name.slice(1), e) : inlineFailed(ngx, e)
       }
       try {
         ret = vm.run(ngx, chunk, !cache, globals)
@@ -89,6 +89,17 @@ function loadFailed(ngx: Ngx, path: string, e: unknown): void {
   logError(ngx, `failed to load external Lua file "${path}": ${msg}`)
   if (phase === 'init_worker' || phase === 'exit_worker' || phase === 'timer' || phase === 'log') return
   ngx.exit(missing ? 404 : 500)
+}
+
+/**
+ * ngx_lua's report of inlined code that does not compile, in a request handler (rewrite, access,
+ * content): `failed to load inlined Lua code: msg`, then 500. Elsewhere as a runtime error.
+ */
+function inlineFailed(ngx: Ngx, e: unknown): void {
+  const phase = ngx.getPhase()
+  if (phase !== 'rewrite' && phase !== 'access' && phase !== 'content' && phase !== 'server_rewrite') return aborted(ngx, e)
+  logError(ngx, `failed to load inlined Lua code: ${e instanceof Error ? e.message : String(e)}`)
+  ngx.exit(500)
 }
 
 /** ngx_lua's report of a handler that failed, then 500 (or the connection ends, after the header). */

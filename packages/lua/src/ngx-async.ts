@@ -80,8 +80,28 @@ function connectArgs(L: LuaState): [string, number | string | undefined, Record<
   return [host, port, opts]
 }
 
+/** The pieces of an array table to send, as ngx_lua takes them (numbers as Lua prints them). */
+function sendPieces(L: LuaState, i: number, out: Uint8Array[], depth: number): void {
+  if (depth > 100) raise(L, 'bad argument #1 to send: bad data type')
+  const n = lauxlib.luaL_len(L, i) as number
+  for (let k = 1; k <= n; k++) {
+    const t = lua.lua_rawgeti(L, i, k) as number
+    if (t === lua.LUA_TTABLE) sendPieces(L, lua.lua_gettop(L) as number, out, depth + 1)
+    else if (t === lua.LUA_TSTRING || t === lua.LUA_TNUMBER) out.push(lua.lua_tolstring(L, -1) as Uint8Array)
+    else if (t === lua.LUA_TBOOLEAN) out.push(S(lua.lua_toboolean(L, -1) ? 'true' : 'false'))
+    else if (t === lua.LUA_TNIL) out.push(S('nil'))
+    else if (t === lua.LUA_TLIGHTUSERDATA) out.push(S('null'))
+    else raise(L, 'bad argument #1 to send: bad data type')
+    lua.lua_pop(L, 1)
+  }
+}
+
 function sendData(L: LuaState, i: number): Uint8Array | unknown[] {
-  if (lua.lua_istable(L, i)) return toJs(L, i, true) as unknown[]
+  if (lua.lua_istable(L, i)) {
+    const out: Uint8Array[] = []
+    sendPieces(L, i, out, 0)
+    return out
+  }
   return (lua.lua_tolstring(L, i) as Uint8Array | null) ?? raise(L, `bad argument #${i - 1} to 'send' (string, number, boolean, nil, or array table expected, got ${toJsString(lua.lua_typename(L, lua.lua_type(L, i)) as Uint8Array)})`) as never
 }
 
@@ -115,7 +135,9 @@ export function installAsync(vm: LuaVm, L: LuaState): void {
     receive: (Ls) => {
       const s = sockOf<TcpSocket<Buffer>>(Ls)
       const pat = lua.lua_isnoneornil(Ls, 2) ? '*l' : lua.lua_type(Ls, 2) === lua.LUA_TNUMBER ? (lua.lua_tonumber(Ls, 2) as number) : toStr(Ls, 2)
-      return yieldPromise(Ls, s.receive(pat as '*l'), received)
+      // ngx_lua looks at the first two bytes only (`*a`, `*l`) and words a bad one this way.
+      if (typeof pat === 'string' && !/^\*[al]/.test(pat)) return raise(Ls, "bad argument #2 to '?' (bad pattern argument)")
+      return yieldPromise(Ls, s.receive((typeof pat === 'string' ? pat.slice(0, 2) : pat) as '*l'), received)
     },
     receiveany: (Ls) => {
       const argc = lua.lua_gettop(Ls) as number

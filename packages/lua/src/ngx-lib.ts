@@ -7,6 +7,7 @@ import type { CaptureResult, Ngx, NgxCtx } from '@nresty/core'
 import { lauxlib, lua, toJsString, toLuaString } from './fengari.ts'
 import type { LuaState } from './fengari.ts'
 import { installAsync } from './ngx-async.ts'
+import { installRe } from './ngx-re.ts'
 import { callApi, cur, raise, toStr, yieldPromise } from './vm.ts'
 import type { LuaVm } from './vm.ts'
 
@@ -104,6 +105,46 @@ function nilErr(L: LuaState, err: string): number {
   return 2
 }
 
+/**
+ * ngx.log / print: the arguments from `from` on, concatenated as ngx_lua does, after
+ * `[lua] <chunk>:<line>: ` of the Lua code that called. Values ngx_lua refuses go to core's log,
+ * which raises its `bad argument` error.
+ */
+function luaLog(L: LuaState, level: number, from: number): void {
+  const n = lua.lua_gettop(L) as number
+  let msg = ''
+  for (let i = from; i <= n; i++) {
+    const t = lua.lua_type(L, i) as number
+    if (t === lua.LUA_TSTRING || t === lua.LUA_TNUMBER) msg += toStr(L, i)
+    else if (t === lua.LUA_TNIL) msg += 'nil'
+    else if (t === lua.LUA_TBOOLEAN) msg += lua.lua_toboolean(L, i) ? 'true' : 'false'
+    else if (t === lua.LUA_TLIGHTUSERDATA && lua.lua_touserdata(L, i) === NGX_NULL_UD) msg += 'null'
+    else if (t === lua.LUA_TTABLE && lauxlib.luaL_getmetafield(L, i, S('__tostring')) !== lua.LUA_TNIL) {
+      lua.lua_pop(L, 1)
+      msg += toJsString(lauxlib.luaL_tolstring(L, i) as Uint8Array)
+      lua.lua_pop(L, 1)
+    } else {
+      const a = args(L, from, false)
+      callApi(L, () => cur().log(level, ...a))
+      return
+    }
+  }
+  // ngx_lua's prefix: the basename of the source, the line, and `name(): ` of a named function.
+  let where = '?'
+  const ar = new lua.lua_Debug()
+  if (lua.lua_getstack(L, 1, ar) && lua.lua_getinfo(L, S('Snl'), ar)) {
+    const src = toJsString(ar.short_src as Uint8Array)
+    const name = ar.name === null || ar.name === undefined ? '' : typeof ar.name === 'string' ? ar.name : toJsString(ar.name as Uint8Array)
+    where = `${src.slice(src.lastIndexOf('/') + 1)}:${String(ar.currentline)}${name === '' ? '' : `: ${name}()`}`
+  }
+  callApi(L, () => {
+    const ngx = cur()
+    const raw = (ngx as unknown as { _logRaw?: (level: number, msg: string) => void })._logRaw
+    if (raw !== undefined) raw.call(ngx, level, `[lua] ${where}: ${msg}`)
+    else ngx.log(level, msg)
+  })
+}
+
 function setFn(L: LuaState, name: string, fn: JsFn): void {
   lua.lua_pushjsfunction(L, fn)
   lua.lua_setfield(L, -2, S(name))
@@ -142,6 +183,17 @@ export function installNgx(vm: LuaVm): void {
       unref.register(ctx, ref)
     }
     lua.lua_rawgeti(Ls, lua.LUA_REGISTRYINDEX, ref)
+  }
+  // capture's `ctx` option: the subrequest's ngx.ctx is that very Lua table (not a copy).
+  const ctxOption = (Ls: LuaState, idx: number): LuaCtx | undefined => {
+    if (!lua.lua_istable(Ls, idx)) return undefined
+    lua.lua_getfield(Ls, idx, S('ctx'))
+    if (!lua.lua_istable(Ls, -1)) { lua.lua_pop(Ls, 1); return undefined }
+    const ctx: LuaCtx = {}
+    const ref = lauxlib.luaL_ref(Ls, lua.LUA_REGISTRYINDEX) as number
+    ctx[CTX_REF] = ref
+    unref.register(ctx, ref)
+    return ctx
   }
 
   lua.lua_createtable(L, 0, 128)
@@ -199,8 +251,8 @@ export function installNgx(vm: LuaVm): void {
   })
   setFn(L, 'log', (Ls) => {
     const level = lauxlib.luaL_checkinteger(Ls, 1) as number
-    const a = args(Ls, 2, false)
-    callApi(Ls, () => cur().log(level, ...a))
+    if (!Number.isInteger(level) || level < 0 || level > 8) return raise(Ls, `bad argument #1 to 'log' (bad log level: ${level})`)
+    luaLog(Ls, level, 2)
     return 0
   })
   setFn(L, 'get_phase', (Ls) => {
@@ -299,6 +351,7 @@ export function installNgx(vm: LuaVm): void {
 
   installReq(L)
   installShared(L)
+  installRe(L)
   installAsync(vm, L)
 
   // ngx.worker, ngx.config, ngx.location
@@ -326,6 +379,7 @@ export function installNgx(vm: LuaVm): void {
     if (argc !== 1 && argc !== 2) return raise(Ls, 'expecting one or two arguments')
     const uri = strArg(Ls, 1)
     const opts = lua.lua_isnoneornil(Ls, 2) ? undefined : (toJs(Ls, 2) as Record<string, unknown>)
+    if (opts !== undefined) opts.ctx = ctxOption(Ls, 2)
     const p = callApi(Ls, () => cur().location.capture(uri, opts))
     if (p === undefined) return 0
     return yieldPromise(Ls, p, (Lr, r) => { pushCapture(Lr, r); return 1 })
@@ -369,6 +423,22 @@ export function installNgx(vm: LuaVm): void {
   })
   lua.lua_setmetatable(L, -2)
   lua.lua_setglobal(L, S('ngx'))
+  // ngx_lua's global print: ngx.log at NOTICE.
+  lua.lua_pushjsfunction(L, (Ls: LuaState) => { luaLog(Ls, LOG_LEVELS.NOTICE, 1); return 0 })
+  lua.lua_setglobal(L, S('print'))
+  // Lua 5.1's error: a number message gets the position too (`chunk:2: 42`), as a string does.
+  lua.lua_pushjsfunction(L, (Ls: LuaState) => {
+    const level = lauxlib.luaL_optinteger(Ls, 2, 1) as number
+    lua.lua_settop(Ls, 1)
+    const t = lua.lua_type(Ls, 1) as number
+    if ((t === lua.LUA_TSTRING || t === lua.LUA_TNUMBER) && level > 0) {
+      lauxlib.luaL_where(Ls, level)
+      lua.lua_pushvalue(Ls, 1)
+      lua.lua_concat(Ls, 2)
+    }
+    return lua.lua_error(Ls) as number
+  })
+  lua.lua_setglobal(L, S('error'))
 }
 
 function pushCapture(L: LuaState, r: CaptureResult): void {
@@ -415,6 +485,8 @@ function installReq(L: LuaState): void {
     set_uri_args: (Ls, n) => n.req.setUriArgs(toJs(Ls, 1) as string | Record<string, unknown>),
     discard_body: (_, n) => n.req.discardBody(),
     get_body_data: (Ls, n) => n.req.getBodyBuffer(optNum(Ls, 1)),
+    // core keeps request bodies in memory: there is never a body file.
+    get_body_file: () => undefined,
     set_body_data: (Ls, n) => n.req.setBodyData(bytesArg(Ls, 1)),
     http_version: (_, n) => n.req.httpVersion(),
     raw_header: (Ls, n) => n.req.rawHeader(lua.lua_toboolean(Ls, 1) as boolean),
@@ -492,13 +564,16 @@ function keyArg(L: LuaState, i: number): Uint8Array | undefined {
 
 type DictValue = number | boolean | Uint8Array | undefined
 
-function valueArg(L: LuaState, i: number): DictValue | false {
+/** Marks a value of a type a dict cannot store (boolean `false` is a storable value). */
+const BAD_VALUE = Symbol('bad value type')
+
+function valueArg(L: LuaState, i: number): DictValue | typeof BAD_VALUE {
   const t = lua.lua_type(L, i) as number
   if (t === lua.LUA_TNIL || t === lua.LUA_TNONE) return undefined
   if (t === lua.LUA_TNUMBER) return lua.lua_tonumber(L, i) as number
   if (t === lua.LUA_TBOOLEAN) return lua.lua_toboolean(L, i) as boolean
   if (t === lua.LUA_TSTRING) return lua.lua_tolstring(L, i) as Uint8Array
-  return false
+  return BAD_VALUE
 }
 
 function installShared(L: LuaState): void {
@@ -571,7 +646,7 @@ function installShared(L: LuaState): void {
     methods[op] = (Ls) => {
       const d = dictOf(Ls)
       const v = valueArg(Ls, 3)
-      if (v === false) return nilErr(Ls, 'bad value type')
+      if (v === BAD_VALUE) return nilErr(Ls, 'bad value type')
       return pushSet(Ls, d[m](keyArg(Ls, 2), v, optNum(Ls, 4), optNum(Ls, 5)))
     }
   }
@@ -580,7 +655,7 @@ function installShared(L: LuaState): void {
     methods[op] = (Ls) => {
       const d = dictOf(Ls)
       const v = valueArg(Ls, 3)
-      if (v === false || v === undefined || typeof v === 'boolean') return nilErr(Ls, 'bad value type')
+      if (v === BAD_VALUE || v === undefined || typeof v === 'boolean') return nilErr(Ls, 'bad value type')
       const r = d[op](keyArg(Ls, 2), v)
       return r.ok ? (lua.lua_pushnumber(Ls, r.value), 1) : nilErr(Ls, r.err)
     }
