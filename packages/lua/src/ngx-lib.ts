@@ -386,6 +386,18 @@ export function installNgx(vm: LuaVm): void {
   })
   setFn(L, 'capture_multi', (Ls) => {
     const reqs = (toJs(Ls, 1) as unknown[]).map((x) => (Array.isArray(x) ? [String(x[0]), x[1]] : [String(x)])) as [string, Record<string, unknown>?][]
+    // Each `ctx` option stays the caller's Lua table, as in capture.
+    reqs.forEach((req, i) => {
+      const opts = req[1]
+      if (opts === undefined || typeof opts !== 'object') return
+      lua.lua_rawgeti(Ls, 1, i + 1)
+      if (lua.lua_istable(Ls, -1)) {
+        lua.lua_rawgeti(Ls, -1, 2)
+        opts.ctx = ctxOption(Ls, lua.lua_gettop(Ls) as number)
+        lua.lua_pop(Ls, 1)
+      }
+      lua.lua_pop(Ls, 1)
+    })
     const p = callApi(Ls, () => cur().location.captureMulti(reqs))
     if (p === undefined) return 0
     return yieldPromise(Ls, p, (Lr, rs) => { for (const r of rs) pushCapture(Lr, r); return rs.length })
