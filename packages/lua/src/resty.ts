@@ -97,14 +97,25 @@ ngx.flush = function() return 1 end
 ngx.eof = function() return 1 end
 `
 
-function setupStdout(vm: LuaVm): void {
+/** Where resty's output goes: stdout and stderr, or a caller's sinks (tests run it in-process). */
+export interface RestyIo {
+  readonly out: (bytes: Uint8Array) => void
+  readonly err: (text: string) => void
+}
+
+const PROCESS_IO: RestyIo = {
+  out: (bytes) => { writeSync(1, bytes) },
+  err: (text) => { process.stderr.write(text) },
+}
+
+function setupStdout(vm: LuaVm, io: RestyIo): void {
   const L = vm.L
   const chunk = vm.compile('=resty', STDOUT_LUA)
   lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, chunk)
   lua.lua_pushglobaltable(L)
   lua.lua_pushjsfunction(L, (Ls: LuaState) => {
     const s = lua.lua_tolstring(Ls, 1) as Uint8Array | null
-    if (s !== null) writeSync(1, s)
+    if (s !== null) io.out(s)
     return 0
   })
   // The compiled chunk takes _ENV, then the writer.
@@ -124,7 +135,7 @@ function setArg(vm: LuaVm, script: string, args: readonly string[]): void {
 }
 
 /** Runs resty with `argv` (without node and the script); resolves to the exit status. */
-export async function resty(argv: readonly string[]): Promise<number> {
+export async function resty(argv: readonly string[], io: RestyIo = PROCESS_IO): Promise<number> {
   const a = parseRestyArgs(argv)
   if (a === 'help') {
     process.stdout.write(USAGE)
@@ -140,7 +151,7 @@ export async function resty(argv: readonly string[]): Promise<number> {
   }
   const cwd = process.cwd()
   const path = [...a.inc.map((d) => `${resolve(cwd, d)}/?.lua;${resolve(cwd, d)}/?/init.lua`), ';'].join(';')
-  const app = new LuaApp(() => ({ packagePath: path, prefix: `${cwd}/` }), setupStdout)
+  const app = new LuaApp(() => ({ packagePath: path, prefix: `${cwd}/` }), (vm) => setupStdout(vm, io))
   const name = a.code === undefined ? `@${a.file!}` : '=(command line -e)'
   const load = a.code === undefined ? undefined : (): string => a.code!
   let status = 0
@@ -162,7 +173,7 @@ export async function resty(argv: readonly string[]): Promise<number> {
       const text = e instanceof LuaRuntimeError
         ? `ERROR: ${e.message}${e.traceback === '' ? '' : `\nstack traceback:\n${e.traceback}`}`
         : `ERROR: ${e instanceof Error ? e.message : String(e)}`
-      process.stderr.write(`${text}\n`)
+      io.err(`${text}\n`)
     } finally {
       done()
     }

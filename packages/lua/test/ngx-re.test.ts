@@ -1,19 +1,19 @@
-// ngx.re from Lua through the resty command: byte offsets, u, named captures, errors, split.
-import { spawnSync } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
+// ngx.re from Lua through the resty command (run in this process): byte offsets, u, named
+// captures, errors, split.
 import { describe, expect, it } from 'vitest'
+import { resty } from '../src/resty.ts'
 
-const RESTY = fileURLToPath(new URL('../src/resty.ts', import.meta.url))
-
-function lua(code: string): string {
-  const r = spawnSync(process.execPath, ['--conditions=@nresty/source', RESTY, '-e', code], { encoding: 'utf8', timeout: 20_000 })
-  if (r.status !== 0) throw new Error(r.stderr)
-  return r.stdout
+async function lua(code: string): Promise<string> {
+  const out: Buffer[] = []
+  let err = ''
+  const status = await resty(['-e', code], { out: (b) => { out.push(Buffer.from(b)) }, err: (t) => { err += t } })
+  if (status !== 0) throw new Error(err)
+  return Buffer.concat(out).toString('latin1')
 }
 
 describe('ngx.re from Lua (answers measured on OpenResty)', () => {
-  it('byte offsets without u, decoded UTF-8 with u', () => {
-    expect(lua(`
+  it('byte offsets without u, decoded UTF-8 with u', async () => {
+    expect(await lua(`
       print(ngx.re.match("h\\195\\169llo", "h.l", ""))
       print(ngx.re.match("h\\195\\169llo", "h..l", "")[0] == "h\\195\\169l")
       print(ngx.re.match("h\\195\\169llo", "h.l", "u")[0] == "h\\195\\169l")
@@ -26,8 +26,8 @@ describe('ngx.re from Lua (answers measured on OpenResty)', () => {
       print(ctx.pos)
     `)).toBe('nil\ntrue\ntrue\n4\t5\n4\t5\nnil\tpcre_exec() failed: -11\nnil\tpcre_exec() failed: -10\n5\n')
   })
-  it('match tables: false for unmatched groups, names, D arrays, res reuse', () => {
-    expect(lua(`
+  it('match tables: false for unmatched groups, names, D arrays, res reuse', async () => {
+    expect(await lua(`
       local m = ngx.re.match("hello", "(?<w>h)(x)?")
       print(m[0], m[1], m[2], m.w)
       m = ngx.re.match("dup", "(?<a>d)(?<a>u)?", "D")
@@ -36,16 +36,16 @@ describe('ngx.re from Lua (answers measured on OpenResty)', () => {
       print(m[0], m[1])
     `)).toBe('h\th\tfalse\th\n2\td\tu\tb\told\n'.replace('u\tb', 'u\nb'))
   })
-  it('errors: compile, template, unknown flag', () => {
-    expect(lua(`
+  it('errors: compile, template, unknown flag', async () => {
+    expect(await lua(`
       print(ngx.re.match("x", "("))
       print(ngx.re.find("x", "("))
       print(ngx.re.gsub("hello", "l", "$"))
       print(pcall(ngx.re.match, "x", "x", "z"))
     `)).toBe('nil\tpcre_compile() failed: missing ) in "("\nnil\tnil\tpcre_compile() failed: missing ) in "("\nnil\tnil\tfailed to compile the replacement template\nfalse\tunknown flag "z" (flags "z")\n')
   })
-  it('gsub with a function, gmatch, require "ngx.re".split', () => {
-    expect(lua(`
+  it('gsub with a function, gmatch, require "ngx.re".split', async () => {
+    expect(await lua(`
       print(ngx.re.gsub("hello", "l", function(m) return "<" .. m[0] .. ">" end))
       print(ngx.re.gsub("hello", "l", function(m) return nil end))
       local n = 0
@@ -55,8 +55,8 @@ describe('ngx.re from Lua (answers measured on OpenResty)', () => {
       print(#t, table.concat(t, "|"))
     `)).toBe('he<l><l>o\t2\nhenilnilo\t2\n3\n7\ta|,|b|,||,|c\n')
   })
-  it('arguments as resty.core takes them: tostring subjects and replacements, LuaJIT-worded misuse', () => {
-    expect(lua(`
+  it('arguments as resty.core takes them: tostring subjects and replacements, LuaJIT-worded misuse', async () => {
+    expect(await lua(`
       print(ngx.re.sub(nil, "a", "b"))
       print(ngx.re.gsub("aba", "a", nil))
       print(ngx.re.match(12, "2")[0])
@@ -76,8 +76,8 @@ describe('ngx.re from Lua (answers measured on OpenResty)', () => {
       'false\tunrecognized option name', '',
     ].join('\n'))
   })
-  it('possessive quantifiers and atomic groups keep PCRE group numbers', () => {
-    expect(lua(`
+  it('possessive quantifiers and atomic groups keep PCRE group numbers', async () => {
+    expect(await lua(`
       print(ngx.re.match("aaab", "a++b")[0], ngx.re.match("aaa", "a++a"))
       local m = ngx.re.match("xaay", "(x)?a*+(y)")
       print(m[1], m[2], ngx.re.find("xaay", "(x)?a*+(y)", "", nil, 2))
