@@ -75,7 +75,11 @@ export function registerLua(register: Register, kit: Kit): void {
     const t = lua.lua_type(L, idx) as number
     if (t === lua.LUA_TNUMBER) return kit.luaTostring(lua.lua_tonumber(L, idx) as number)
     if (t === lua.LUA_TSTRING) return latin1(lua.lua_tolstring(L, idx) as Uint8Array)
-    return latin1(lauxlib.luaL_tolstring(L, idx) as Uint8Array)
+    // luaL_tolstring leaves its string on the stack: take it off, or the arguments after the
+    // key (ttl, flags) are read from the wrong slots.
+    const key = latin1(lauxlib.luaL_tolstring(L, idx) as Uint8Array)
+    lua.lua_pop(L, 1)
+    return key
   }
   const optNum = (L: LuaState, idx: number): number | undefined => (lua.lua_isnoneornil(L, idx) ? undefined : (lauxlib.luaL_checknumber(L, idx) as number))
 
