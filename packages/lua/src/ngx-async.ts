@@ -80,18 +80,27 @@ function connectArgs(L: LuaState): [string, number | string | undefined, Record<
   return [host, port, opts]
 }
 
-/** The pieces of an array table to send, as ngx_lua takes them (numbers as Lua prints them). */
+/**
+ * The pieces of an array table to send, as ngx_lua takes them: integer keys from 1 only
+ * (`non-array table found`), strings, numbers (as Lua prints them) and nested tables, any other
+ * value (nil holes too) a `bad data type <type> found`.
+ */
 function sendPieces(L: LuaState, i: number, out: Uint8Array[], depth: number): void {
-  if (depth > 100) raise(L, 'bad argument #1 to send: bad data type')
-  const n = lauxlib.luaL_len(L, i) as number
-  for (let k = 1; k <= n; k++) {
+  const bad = (msg: string): never => raise(L, `bad argument #1 to 'send' (${msg})`) as never
+  if (depth > 100) bad('bad data type table found')
+  let max = 0
+  lua.lua_pushnil(L)
+  while (lua.lua_next(L, i) !== 0) {
+    const k = lua.lua_type(L, -2) === lua.LUA_TNUMBER ? (lua.lua_tonumber(L, -2) as number) : 0
+    if (!Number.isInteger(k) || k <= 0) bad('non-array table found')
+    max = Math.max(max, k)
+    lua.lua_pop(L, 1)
+  }
+  for (let k = 1; k <= max; k++) {
     const t = lua.lua_rawgeti(L, i, k) as number
     if (t === lua.LUA_TTABLE) sendPieces(L, lua.lua_gettop(L) as number, out, depth + 1)
     else if (t === lua.LUA_TSTRING || t === lua.LUA_TNUMBER) out.push(lua.lua_tolstring(L, -1) as Uint8Array)
-    else if (t === lua.LUA_TBOOLEAN) out.push(S(lua.lua_toboolean(L, -1) ? 'true' : 'false'))
-    else if (t === lua.LUA_TNIL) out.push(S('nil'))
-    else if (t === lua.LUA_TLIGHTUSERDATA) out.push(S('null'))
-    else raise(L, 'bad argument #1 to send: bad data type')
+    else bad(`bad data type ${toJsString(lua.lua_typename(L, t) as Uint8Array)} found`)
     lua.lua_pop(L, 1)
   }
 }
@@ -102,6 +111,9 @@ function sendData(L: LuaState, i: number): Uint8Array | unknown[] {
     sendPieces(L, i, out, 0)
     return out
   }
+  // ngx_lua sends nil and booleans as their names.
+  if (lua.lua_isnil(L, i)) return S('nil')
+  if (lua.lua_isboolean(L, i)) return S(lua.lua_toboolean(L, i) ? 'true' : 'false')
   return (lua.lua_tolstring(L, i) as Uint8Array | null) ?? raise(L, `bad argument #${i - 1} to 'send' (string, number, boolean, nil, or array table expected, got ${toJsString(lua.lua_typename(L, lua.lua_type(L, i)) as Uint8Array)})`) as never
 }
 
@@ -129,15 +141,20 @@ export function installAsync(vm: LuaVm, L: LuaState): void {
       })
     },
     send: (Ls) => {
+      const argc = lua.lua_gettop(Ls) as number
+      if (argc !== 2) return raise(Ls, `expecting 2 arguments (including the object), but got ${argc}`)
       const s = sockOf<TcpSocket<Buffer>>(Ls)
       return yieldPromise(Ls, s.send(sendData(Ls, 2) as never), (Lr, r) => one(Lr, r, true))
     },
     receive: (Ls) => {
       const s = sockOf<TcpSocket<Buffer>>(Ls)
       const pat = lua.lua_isnoneornil(Ls, 2) ? '*l' : lua.lua_type(Ls, 2) === lua.LUA_TNUMBER ? (lua.lua_tonumber(Ls, 2) as number) : toStr(Ls, 2)
-      // ngx_lua looks at the first two bytes only (`*a`, `*l`) and words a bad one this way.
-      if (typeof pat === 'string' && !/^\*[al]/.test(pat)) return raise(Ls, "bad argument #2 to '?' (bad pattern argument)")
-      return yieldPromise(Ls, s.receive((typeof pat === 'string' ? pat.slice(0, 2) : pat) as '*l'), received)
+      // ngx_lua takes `*a` and `*l` only: other strings of two bytes starting with `*` are a
+      // `bad pattern argument`, any other string one `bad pattern argument: <pattern>`.
+      if (typeof pat === 'string' && pat !== '*a' && pat !== '*l') {
+        return raise(Ls, `bad argument #2 to '?' (bad pattern argument${pat.length === 2 && pat[0] === '*' ? '' : `: ${pat}`})`)
+      }
+      return yieldPromise(Ls, s.receive(pat as '*l'), received)
     },
     receiveany: (Ls) => {
       const argc = lua.lua_gettop(Ls) as number
