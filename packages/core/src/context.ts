@@ -4,8 +4,6 @@
 // sleep, light threads and ngx.exit) and refuses the request APIs with ngx_lua's words:
 // `no request found` in init, `API disabled in the context of …` or `API disabled in the
 // current context` elsewhere.
-import { NGX_RE } from './re.ts'
-import type { NgxRe } from './re.ts'
 import { LOG_LEVELS } from './constants.ts'
 import type { CosocketConf } from './cosocket.ts'
 import { argError, ERROR_CODES, NgxApiError, phaseError } from './errors.ts'
@@ -13,23 +11,18 @@ import { callerLocation, formatLogArgs } from './log.ts'
 import { handlerError } from './output.ts'
 import type { LogContext } from './log.ts'
 import type {
-  BodyFilterArg, HeaderTable, Ngx, NgxConfig, NgxCtx, NgxLocation, NgxProcess, NgxReq, NgxResp, NgxWorker,
-  OutputResult, VarTable,
+  BodyFilterArg, HeaderTable, Ngx, NgxCtx, NgxLocation, NgxReq, NgxResp, OutputResult, VarTable,
 } from './ngx.ts'
 import { CONTEXT_NAME } from './phase.ts'
 import type { Phase } from './phase.ts'
 import type { Runtime } from './request.ts'
-import type { SharedDict } from './shdict.ts'
 import { EXIT } from './signals.ts'
 import type { NgxSignal } from './signals.ts'
-import { sleep } from './sleep.ts'
-import { SocketApi } from './socket-api.ts'
-import type { NgxSocket } from './socket-api.ts'
+import type { SocketApi } from './socket-api.ts'
 import type { SocketPools } from './socket-tcp.ts'
-import { assertAlive, ThreadApi } from './thread.ts'
-import type { NgxThread, ThreadGroup } from './thread.ts'
-import { TimerApi } from './timer.ts'
-import type { NgxTimer } from './timer.ts'
+import { assertAlive } from './thread.ts'
+import type { ThreadApi, ThreadGroup } from './thread.ts'
+import type { TimerApi } from './timer.ts'
 import { addNgxFunctions } from './ngx-functions.ts'
 
 export type LifePhase = 'init' | 'init_worker' | 'exit_worker' | 'timer'
@@ -137,41 +130,7 @@ export class NgxContext implements Ngx {
     throw this.noRequest('output')
   }
 
-  get config(): NgxConfig {
-    return this._rt.config
-  }
-
-  get worker(): NgxWorker {
-    return this._rt.worker
-  }
-
-  get process(): NgxProcess {
-    return this._rt.process
-  }
-
-  get shared(): Readonly<Record<string, SharedDict>> {
-    return this._rt.shared
-  }
-
-  get re(): NgxRe {
-    return NGX_RE
-  }
-
-  get socket(): NgxSocket {
-    return (this._socketApi ??= new SocketApi(this))
-  }
-
-  get timer(): NgxTimer {
-    return (this._timerApi ??= new TimerApi(this))
-  }
-
-  get thread(): NgxThread {
-    return (this._threadApi ??= new ThreadApi(this))
-  }
-
-  sleep(seconds: number): Promise<void> {
-    return sleep(this, seconds)
-  }
+  // config, worker, process, shared, re, socket, timer, thread, sleep: see ngx-functions.ts.
 
   say(): OutputResult {
     throw this.noRequest('output')

@@ -1,8 +1,6 @@
 // One request's state and the `ngx` object its handlers receive (they are the same object:
 // one allocation per request). Area files hold the logic: runner.ts (phases), output.ts
 // (response), var.ts (variables), req-api.ts (ngx.req), subrequest.ts (ngx.location).
-import { NGX_RE } from './re.ts'
-import type { NgxRe } from './re.ts'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { encodeArgs } from './args.ts'
 import type { CompiledGateway, LocConf, ServerConf } from './conf.ts'
@@ -12,8 +10,8 @@ import { argError, ERROR_CODES, NgxApiError, stateError } from './errors.ts'
 import { callerLocation, formatLogArgs } from './log.ts'
 import type { ErrorLog, LogContext } from './log.ts'
 import type {
-  BodyFilterArg, HeaderTable, Ngx, NgxConfig, NgxCtx, NgxLocation, NgxProcess, NgxReq, NgxResp,
-  NgxWorker, OutputResult, VarTable,
+  BodyFilterArg, HeaderTable, Ngx, NgxConfig, NgxCtx, NgxLocation, NgxProcess, NgxReq, NgxResp, NgxWorker,
+  OutputResult, VarTable,
 } from './ngx.ts'
 import * as output from './output.ts'
 import { CTX_CTX, CTX_EXIT, CTX_HEADER, CTX_RAC, CTX_VAR, PHASE_BIT, assertPhase } from './phase.ts'
@@ -27,15 +25,13 @@ import { ResponseHeaders } from './resp-headers.ts'
 import { headerProxy, RespApi } from './resp-api.ts'
 import { EXEC, EXIT } from './signals.ts'
 import type { NgxSignal } from './signals.ts'
-import { sleep } from './sleep.ts'
-import { SocketApi } from './socket-api.ts'
-import type { NgxSocket } from './socket-api.ts'
+import type { SocketApi } from './socket-api.ts'
 import { createSocketPools } from './socket-tcp.ts'
 import type { SocketPools } from './socket-tcp.ts'
-import { assertAlive, ThreadApi } from './thread.ts'
-import type { NgxThread, ThreadGroup } from './thread.ts'
-import { TimerApi, Timers } from './timer.ts'
-import type { NgxTimer } from './timer.ts'
+import { assertAlive } from './thread.ts'
+import type { ThreadApi, ThreadGroup } from './thread.ts'
+import { Timers } from './timer.ts'
+import type { TimerApi } from './timer.ts'
 import { LocationApi } from './subrequest.ts'
 import type { CaptureSink } from './subrequest.ts'
 import { nowMs } from './time.ts'
@@ -280,41 +276,7 @@ export class NgxRequest implements Ngx {
     return (this._locApi ??= new LocationApi(this))
   }
 
-  get config(): NgxConfig {
-    return this._rt.config
-  }
-
-  get worker(): NgxWorker {
-    return this._rt.worker
-  }
-
-  get process(): NgxProcess {
-    return this._rt.process
-  }
-
-  get shared(): Readonly<Record<string, SharedDict>> {
-    return this._rt.shared
-  }
-
-  get re(): NgxRe {
-    return NGX_RE
-  }
-
-  get socket(): NgxSocket {
-    return (this._socketApi ??= new SocketApi(this))
-  }
-
-  get timer(): NgxTimer {
-    return (this._timerApi ??= new TimerApi(this))
-  }
-
-  get thread(): NgxThread {
-    return (this._threadApi ??= new ThreadApi(this))
-  }
-
-  sleep(seconds: number): Promise<void> {
-    return sleep(this, seconds)
-  }
+  // config, worker, process, shared, re, socket, timer, thread, sleep: see ngx-functions.ts.
 
   // ---- output ----
   // A light thread killed (by ngx.thread.kill or ngx.exit) is stopped at its next output call.
