@@ -68,7 +68,6 @@ describe('registerDirective', () => {
     const handler = (): undefined => undefined
     expect(() => registerDirective({ name: 'default_type', contexts: ['location'], args: 'TAKE1', handler })).toThrow('directive "default_type" is already registered for these contexts')
     // another context is another command of the same name (as nginx's `server` in http and upstream)
-    registerDirective({ name: 'server', contexts: ['upstream'], args: '1MORE', handler })
     expect(findDirective('server')!.map((s) => s.contexts)).toEqual([['http'], ['upstream']])
     registerDirective({ name: 'x_replaced', contexts: ['http'], args: 'TAKE1', handler })
     registerDirective({ name: 'x_replaced', contexts: ['http', 'server'], args: 'TAKE2', handler }, { replace: true })

@@ -920,6 +920,8 @@ reg('large_client_header_buffers', ['http', 'server'], 'TAKE2', (d, s) => {
 
 reg('resolver', HTTP_LEVELS, '1MORE', (d, s) => {
   s.once(d)
+  // names are resolved (by the OS resolver: nresty does not query the servers named here)
+  if (s.settings !== undefined) s.settings.socket = { ...s.settings.socket, resolver: true }
   return undefined
 })
 reg('resolver_timeout', HTTP_LEVELS, 'TAKE1', (d, s) => {
@@ -996,6 +998,11 @@ for (const [name, field, read] of LUA_SOCKET) {
     const v = read(d)
     s.data.set(name, v)
     if (s.context === 'http') (s.conf.lua.socket as Record<string, number | boolean>)[field] = v
+    if (s.settings !== undefined) {
+      // SocketSettings reads a bare number of seconds: timeouts go as `<ms>ms`
+      const setting = typeof v === 'number' && field.endsWith('Timeout') ? `${v}ms` : v
+      s.settings.socket = { ...s.settings.socket, [field]: setting }
+    }
     return undefined
   })
 }
@@ -1005,6 +1012,8 @@ for (const [name, field, read] of LUA_SOCKET) {
 
 function httpEnd(conf: ConfBuild): void {
   if (conf.duplicateLocation !== undefined) throw conf.duplicateLocation
+  // Without a `resolver`, nginx resolves no names at run time (cosockets, proxy_pass with variables).
+  conf.def.socket = { ...conf.def.socket, resolver: conf.def.socket?.resolver ?? false }
   for (const [name] of conf.used) {
     if (!knownVariable(name, conf)) throw new ConfFileError(`unknown "${name}" variable`, undefined)
   }
@@ -1074,9 +1083,11 @@ const NRESTY_VARIABLES: ReadonlySet<string> = new Set([
   'time_local', 'time_iso8601', 'status', 'body_bytes_sent', 'bytes_sent', 'request_length',
   'content_type', 'content_length', 'request_body', 'request_id', 'pid', 'nginx_version', 'connection',
   'connection_requests', 'limit_rate', 'document_root', 'realpath_root',
+  'upstream_addr', 'upstream_status', 'upstream_response_time', 'upstream_connect_time', 'upstream_header_time',
+  'upstream_response_length', 'upstream_bytes_received', 'proxy_host', 'proxy_port', 'proxy_add_x_forwarded_for',
 ])
 
 function nrestyVariable(name: string): boolean {
   if (NRESTY_VARIABLES.has(name) || /^\d+$/.test(name)) return true
-  return ['arg_', 'http_', 'cookie_', 'sent_http_'].some((p) => name.startsWith(p))
+  return ['arg_', 'http_', 'cookie_', 'sent_http_', 'upstream_http_'].some((p) => name.startsWith(p))
 }

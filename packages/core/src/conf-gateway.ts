@@ -10,6 +10,8 @@ import type { ConfScope, ConfWarning, DirectiveSpec, LuaConfSettings } from './c
 // The echo and headers-more directives register themselves with core's (OpenResty builds have both).
 import './conf-echo.ts'
 import './conf-headers-more.ts'
+// The proxy and upstream directives (the proxy engine runs what they define).
+import './conf-proxy.ts'
 import { ConfFileError, parseConfFile, parseConfParam } from './conf-parse.ts'
 import type { ConfDirective, ConfParseOptions } from './conf-parse.ts'
 import { defineGateway } from './gateway.ts'

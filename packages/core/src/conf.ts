@@ -9,9 +9,13 @@ import type { CosocketConf } from './cosocket.ts'
 import { ConfError } from './errors.ts'
 import type {
   AddHeaderSpec, GatewayDef, Handler, HandlerList, IfTest, LevelSettings, ListenSpec, LocationDef,
-  ReturnSpec, RewriteOp, ServerDef,
+  ReturnSpec, RewriteOp, ServerDef, SetHandler,
 } from './gateway.ts'
-import { LocationTree } from './location.ts'
+import { LocationTree, parseLocation } from './location.ts'
+import { compileProxyPass, mergeProxyConf, proxyHandler } from './proxy.ts'
+import type { ProxyConf, ProxyTarget } from './proxy.ts'
+import { compileUpstream } from './upstream.ts'
+import type { UpstreamConf } from './upstream.ts'
 import { compileRegex } from './pcre.ts'
 import { ServerNameMatcher } from './server-name.ts'
 import { mergeCosocketConf } from './socket-api.ts'
@@ -31,6 +35,7 @@ export type CompiledOp =
   | { readonly op: 'rewrite'; readonly rw: CompiledRewrite }
   | { readonly op: 'break' }
   | { readonly op: 'if'; readonly test: CompiledTest; readonly skip: number; readonly conf: LocConf | undefined }
+  | { readonly op: 'setBy'; readonly name: string; readonly handler: SetHandler; readonly args: readonly Template[] }
 
 /** `rewrite regex replacement [flag]`. */
 export interface CompiledRewrite {
@@ -103,14 +108,21 @@ export class LocConf {
   readonly internal: boolean
   /** lua_socket_* for the cosockets of requests here (and of the timers they create). */
   readonly cosocket: CosocketConf
+  /** proxy_* settings (used by proxyPass). */
+  readonly proxy: ProxyConf
+  /** The compiled proxyPass, when the location has one (it is then the content handler). */
+  readonly proxyPass: ProxyTarget | undefined
 
-  constructor(name: string, server: ServerConf, m: Merged, def: LocationDef | undefined, ctx: CompileContext) {
+  constructor(name: string, server: ServerConf, m: Merged, def: LocationDef | undefined, ctx: CompileContext, inIf = false) {
     this.name = name
     this.server = server
     this.rewriteOps = def === undefined ? [] : compileOps(def, def.return, ctx, { name, server, merged: m, def })
     this.rewrite = m.rewrite
     this.access = m.access
-    this.content = def?.content
+    this.proxy = m.proxy
+    this.proxyPass = def?.proxyPass === undefined ? undefined : compileLocationProxy(name, def.proxyPass, inIf, ctx)
+    if (this.proxyPass !== undefined && def?.content !== undefined) throw new ConfError('"proxyPass" and "content" cannot both be set in one location')
+    this.content = this.proxyPass !== undefined ? proxyHandler(this.proxyPass) : def?.content
     this.headerFilter = m.headerFilter
     this.bodyFilter = m.bodyFilter
     this.log = m.log
@@ -135,6 +147,11 @@ export class ServerConf {
   readonly base: LocConf
   readonly keepaliveTimeout: number
   readonly clientHeaderTimeout: number
+  /**
+   * URIs that get a 301 to themselves with a `/`: the names of prefix locations ending in `/`
+   * that proxy, without it (nginx's auto_redirect).
+   */
+  readonly autoRedirect: Set<string> = new Set()
 
   constructor(def: ServerDef, http: Merged, gw: GatewayDef, ctx: CompileContext) {
     const names = def.serverName === undefined ? [''] : typeof def.serverName === 'string' ? [def.serverName] : [...def.serverName]
@@ -194,6 +211,8 @@ export interface CompiledGateway {
   readonly cosocket: CosocketConf
   /** lua_max_pending_timers, lua_max_running_timers. */
   readonly timerLimits: TimerLimits
+  /** `upstream` blocks by name. */
+  readonly upstreams: ReadonlyMap<string, UpstreamConf>
   readonly init: readonly Handler[]
   readonly initWorker: readonly Handler[]
   readonly exitWorker: readonly Handler[]
@@ -202,13 +221,14 @@ export interface CompiledGateway {
 /** What a level inherits from the one around it (nginx's merge_loc_conf). */
 type Merged = Pick<LocConf,
   | 'rewrite' | 'access' | 'headerFilter' | 'bodyFilter' | 'log' | 'defaultType' | 'addHeaders'
-  | 'clientMaxBodySize' | 'clientBodyTimeout' | 'sendTimeout' | 'errorPages' | 'cosocket'> & {
+  | 'clientMaxBodySize' | 'clientBodyTimeout' | 'sendTimeout' | 'errorPages' | 'cosocket' | 'proxy'> & {
   /** Opened on first use: a level whose every location turns logging off opens no file. */
   readonly accessLog: { get(): AccessLog | null }
 }
 
 interface CompileContext {
   readonly prefix: string
+  readonly upstreams: ReadonlyMap<string, UpstreamConf>
   readonly declared: Set<string>
   readonly formats: ReadonlyMap<string, string>
   readonly accessLogs: Map<string, AccessLog>
@@ -223,7 +243,9 @@ export function compileGateway(gw: GatewayDef, prefixOverride?: string): Compile
     if (name === 'combined') throw new ConfError('duplicate "log_format" name "combined"')
     formats.set(name, fmt)
   }
-  const ctx: CompileContext = { prefix, declared: new Set(), formats, accessLogs: new Map(), httpOps: [] }
+  const upstreams = new Map<string, UpstreamConf>()
+  for (const [name, def] of Object.entries(gw.upstreams ?? {})) upstreams.set(name, compileUpstream(name, def))
+  const ctx: CompileContext = { prefix, upstreams, declared: new Set(), formats, accessLogs: new Map(), httpOps: [] }
   if (gw.set !== undefined || gw.rewriteOps !== undefined) {
     throw new ConfError('"set" directive is not allowed here')
   }
@@ -262,6 +284,7 @@ export function compileGateway(gw: GatewayDef, prefixOverride?: string): Compile
     sharedDicts: compileSharedDicts(gw.sharedDicts),
     cosocket: mergeCosocketConf(undefined, gw.socket),
     timerLimits: compileTimerLimits(gw),
+    upstreams,
     init: list(gw.init),
     initWorker: list(gw.initWorker),
     exitWorker: list(gw.exitWorker),
@@ -370,7 +393,18 @@ function merge(parent: Merged | undefined, s: LevelSettings, ctx: CompileContext
     accessLog: s.accessLog !== undefined ? lazyAccessLog(s.accessLog, ctx) : parent === undefined ? lazyAccessLog('logs/access.log', ctx) : parent.accessLog,
     errorPages: s.errorPage !== undefined ? compileErrorPages(s.errorPage) : (parent?.errorPages ?? null),
     cosocket: mergeCosocketConf(parent?.cosocket, s.socket),
+    proxy: mergeProxyConf(parent?.proxy, s.proxy),
   }
+}
+
+/** A location's proxyPass; a URI part replaces the prefix of prefix and exact locations only. */
+function compileLocationProxy(name: string, url: string, inIf: boolean, ctx: CompileContext): ProxyTarget {
+  let prefix: string | undefined
+  if (!inIf && name !== '') {
+    const loc = parseLocation(name)
+    if (loc.kind === 'prefix' || loc.kind === 'exact' || loc.kind === 'noregex') prefix = loc.path
+  } else if (!inIf) prefix = ''
+  return compileProxyPass(url, prefix, ctx.upstreams)
 }
 
 function compileAddHeaders(h: Readonly<Record<string, string | AddHeaderSpec>>): CompiledAddHeader[] {
@@ -445,6 +479,12 @@ function flattenOps(ops: readonly RewriteOp[], out: CompiledOp[], ctx: CompileCo
       case 'break':
         out.push({ op: 'break' })
         break
+      case 'setBy':
+        if (!/^[A-Za-z0-9_]+$/.test(op.name)) throw new ConfError(`invalid variable name "${op.name}"`)
+        if (typeof op.handler !== 'function') throw new ConfError('a set handler must be a function')
+        ctx.declared.add(op.name)
+        out.push({ op: 'setBy', name: op.name, handler: op.handler, args: (op.args ?? []).map((a) => compileTemplate(a)) })
+        break
       case 'if': {
         if (inIf) throw new ConfError('"if" directive is not allowed here')
         const test = compileTest(op.test)
@@ -452,9 +492,13 @@ function flattenOps(ops: readonly RewriteOp[], out: CompiledOp[], ctx: CompileCo
         if (op.location !== undefined) {
           if (owner === undefined) throw new ConfError('an "if" at the server level cannot have location settings')
           // nginx's "if location": merged over the location; its steps stay in the location's list.
-          const content = op.location.content ?? owner.def.content
-          const def: LocationDef = content === undefined ? op.location : { ...op.location, content }
-          conf = new LocConf(owner.name, owner.server, merge(owner.merged, def, ctx), def, ctx)
+          const l = op.location
+          const own = l.content !== undefined || l.proxyPass !== undefined
+          // Without a content handler of its own, the block keeps the location's (proxyPass too).
+          let def: LocationDef = l
+          if (!own && owner.def.proxyPass !== undefined) def = { ...l, proxyPass: owner.def.proxyPass }
+          else if (!own && owner.def.content !== undefined) def = { ...l, content: owner.def.content }
+          conf = new LocConf(owner.name, owner.server, merge(owner.merged, def, ctx), def, ctx, l.proxyPass !== undefined)
         }
         const at = out.length
         out.push({ op: 'break' }) // replaced below, once the block's length is known
@@ -547,6 +591,10 @@ function buildTree(server: ServerConf, locs: Readonly<Record<string, LocationDef
     if (def === null || typeof def !== 'object') throw new ConfError(`location "${spec}" must be an object`)
     const merged = merge(parent, def, ctx)
     const conf = new LocConf(spec, server, merged, def, ctx)
+    if (conf.proxyPass !== undefined) {
+      const loc = parseLocation(spec)
+      if ((loc.kind === 'prefix' || loc.kind === 'noregex') && loc.path.length > 1 && loc.path.endsWith('/')) server.autoRedirect.add(loc.path.slice(0, -1))
+    }
     const children = def.locations === undefined ? undefined : buildTree(server, def.locations, merged, ctx)
     try {
       tree.add(spec, conf, children)

@@ -218,7 +218,9 @@ export class NgxContext implements Ngx {
   }
 
   _threadError(e: unknown): void {
-    this._logRaw(LOG_LEVELS.ERR, `light thread aborted: ${handlerError(e)}`)
+    // An error that carries its log line (the Lua binding's `lua user thread aborted: …`) logs it.
+    const own = (e as { logText?: unknown } | null)?.logText
+    this._logRaw(LOG_LEVELS.ERR, typeof own === 'string' ? own : `light thread aborted: ${handlerError(e)}`)
   }
 
   /** Timers made in a timer log like it; those made in init_worker log `context: ngx.timer`. */

@@ -72,6 +72,14 @@ export type RewriteOp =
   | { readonly op: 'rewrite'; readonly regex: string; readonly replacement: string; readonly flag?: RewriteFlag }
   | { readonly op: 'break' }
   | { readonly op: 'if'; readonly test: IfTest; readonly then: readonly RewriteOp[]; readonly location?: IfLocationDef }
+  | { readonly op: 'setBy'; readonly name: string; readonly handler: SetHandler; readonly args?: readonly string[] }
+
+/**
+ * `set_by_lua $name … args`: runs in its place among the rewrite steps, in the `set` phase, with
+ * the rendered `args` as `ngx.arg[1..n]`; what it returns becomes `$name` (a number as Lua prints
+ * it, nil or undefined as the empty string). It must not be async (no yielding APIs).
+ */
+export type SetHandler = (ngx: Ngx) => unknown
 
 /**
  * The lua_socket_* directives for the cosockets (`ngx.socket.*`) of requests at a level, and
@@ -123,10 +131,105 @@ export interface LevelSettings {
   readonly errorPage?: Readonly<Record<number, string>>
   /** lua_socket_*: cosocket timeouts, pool size, … (see SocketSettings). */
   readonly socket?: SocketSettings
+  /** proxy_*: how proxyPass talks to the backend (see ProxySettings). */
+  readonly proxy?: ProxySettings
+}
+
+/** What `proxy_next_upstream` passes a request to the next peer for. */
+export type NextUpstreamCondition =
+  | 'error' | 'timeout' | 'invalid_header' | 'http_500' | 'http_502' | 'http_503' | 'http_504'
+  | 'http_403' | 'http_404' | 'http_429' | 'non_idempotent'
+
+/**
+ * The proxy_* directives of a level. Each setting is inherited unless an inner level sets it;
+ * `setHeaders`, like nginx's `proxy_set_header`, replaces the whole inherited set.
+ */
+export interface ProxySettings {
+  /**
+   * `proxy_set_header name value`: headers sent upstream, values with `$variables`; an empty
+   * value drops the header. Defaults: `Host: $proxy_host`, `Connection: close`.
+   */
+  readonly setHeaders?: Readonly<Record<string, string>>
+  /** `proxy_pass_request_headers` (on): the client's headers go upstream. */
+  readonly passRequestHeaders?: boolean
+  /** `proxy_pass_request_body` (on): the client's body goes upstream. */
+  readonly passRequestBody?: boolean
+  /** `proxy_http_version` (`'1.0'`): 1.0 closes each upstream connection; 1.1 with `keepalive` reuses them. */
+  readonly httpVersion?: '1.0' | '1.1'
+  /** `proxy_connect_timeout` (60s). */
+  readonly connectTimeout?: Duration
+  /** `proxy_send_timeout` (60s): between two successful writes of the request. */
+  readonly sendTimeout?: Duration
+  /** `proxy_read_timeout` (60s): between two successful reads of the response. */
+  readonly readTimeout?: Duration
+  /** `proxy_next_upstream` (`['error', 'timeout']`); `false` is `off`. */
+  readonly nextUpstream?: false | readonly NextUpstreamCondition[]
+  /** `proxy_next_upstream_tries` (0: as many as there are peers). */
+  readonly nextUpstreamTries?: number
+  /** `proxy_next_upstream_timeout` (0: no limit) for all tries together. */
+  readonly nextUpstreamTimeout?: Duration
+  /** `proxy_buffering` (on). Off: each chunk from the backend is sent to the client at once. */
+  readonly buffering?: boolean
+  /** `proxy_hide_header`: response headers not passed to the client (besides nginx's defaults). */
+  readonly hideHeaders?: readonly string[]
+  /** `proxy_pass_header`: default-hidden headers (`Server`, `Date`, `X-Accel-*`) passed after all. */
+  readonly passHeaders?: readonly string[]
+  /** `proxy_intercept_errors` (off): a backend status ≥ 300 with an `error_page` gets that page. */
+  readonly interceptErrors?: boolean
+  /** `proxy_ignore_client_abort` (off). */
+  readonly ignoreClientAbort?: boolean
+  /** `proxy_ignore_headers`: backend headers not acted on (`X-Accel-Redirect` is followed unless named). */
+  readonly ignoreHeaders?: readonly string[]
+  /** `proxy_buffer_size` (4k): the backend's status line and headers must fit in it. */
+  readonly bufferSize?: Size
+}
+
+/** A `server` line of an `upstream` block. */
+export interface UpstreamServerDef {
+  /** `host:port`, `host` (port 80) or `unix:/path`. */
+  readonly address: string
+  /** `weight=` (1). */
+  readonly weight?: number
+  /** `max_fails=` (1; 0 turns failure accounting off). */
+  readonly maxFails?: number
+  /** `fail_timeout=` (10s): the window failures are counted in, and how long the peer then rests. */
+  readonly failTimeout?: Duration
+  /** `backup`: used only when every primary peer is down. */
+  readonly backup?: boolean
+  /** `down`: never used. */
+  readonly down?: boolean
+}
+
+/** `upstream name { … }`: the peers a `proxyPass` to `http://name` spreads requests over. */
+export interface UpstreamDef {
+  /** Peers as `'host:port'` or with their parameters. */
+  readonly servers: readonly (string | UpstreamServerDef)[]
+  /**
+   * `keepalive N`: idle connections to this upstream each worker keeps for reuse (with
+   * `httpVersion: '1.1'` and no `Connection: close`). Without it each request has its own.
+   */
+  readonly keepalive?: number
+  /** `keepalive_timeout` (60s): how long an idle upstream connection is kept. */
+  readonly keepaliveTimeout?: Duration
+  /** `keepalive_requests` (1000): requests over one upstream connection at most. */
+  readonly keepaliveRequests?: number
+  /** `hash key [consistent]`: peers chosen by a key (with `$variables`) instead of round robin. */
+  readonly hash?: string | { readonly key: string; readonly consistent?: boolean }
+  /**
+   * The balancer phase (`balancer_by_lua*`): runs before each try and picks the peer with
+   * `ngx.balancer.setCurrentPeer`. It must not be async. Without a peer set, the servers'
+   * round robin picks.
+   */
+  readonly balancer?: Handler
 }
 
 export interface LocationDef extends LevelSettings {
   readonly content?: Handler
+  /**
+   * `proxy_pass`: `'http://host:port[/uri]'` or `'http://upstream_name[/uri]'`; it may hold
+   * `$variables`. The location's content handler (not together with `content`).
+   */
+  readonly proxyPass?: string
   readonly return?: ReturnSpec
   /** `internal`: reachable only by internal redirects and subrequests. */
   readonly internal?: boolean
@@ -188,6 +291,8 @@ export interface GatewayDef extends LevelSettings {
   readonly workerHeapLimit?: Size
   /** `pid`: the master's pid file, relative to the prefix; default `logs/nginx.pid`. */
   readonly pid?: string
+  /** `upstream name { … }` blocks by name. */
+  readonly upstreams?: Readonly<Record<string, UpstreamDef>>
   /** `lua_shared_dict name size`: zones every worker sees as `ngx.shared[name]`. */
   readonly sharedDicts?: Readonly<Record<string, Size>>
   /** `lua_max_pending_timers`: timers a worker holds waiting at most (1024). */

@@ -3,7 +3,8 @@ export { defineGateway } from './gateway.ts'
 export type {
   AccessLogSpec, AddHeaderSpec, Duration, ErrorLogSpec, Gateway, GatewayDef, Handler, HandlerList,
   LevelSettings, ListenSpec, LocationDef, LogFormats, LogLevelName, ReturnSpec, RewriteOp, ServerDef, Size,
-  SocketSettings, IfLocationDef, IfTest, RewriteFlag,
+  SocketSettings, IfLocationDef, IfTest, RewriteFlag, NextUpstreamCondition, ProxySettings, SetHandler, UpstreamDef,
+  UpstreamServerDef,
 } from './gateway.ts'
 export { startServer } from './server.ts'
 export type { RunningServer, StartOptions } from './server.ts'
@@ -13,7 +14,7 @@ export { NgxContext } from './context.ts'
 export type { LifePhase } from './context.ts'
 export type {
   ArgsResult, BodyFilterArg, CaptureOptions, CaptureResult, HeaderTable, HeadersResult, Ngx, NgxConfig,
-  NgxCtx, NgxLocation, NgxProcess, NgxReq, NgxResp, NgxWorker, OutputResult, VarTable,
+  NgxCtx, NgxLocation, NgxProcess, NgxReq, NgxResp, NgxWorker, OutputResult, VarTable, BalancerFailure, NgxBalancer,
 } from './ngx.ts'
 export { assertPhase, CONTEXT_NAME, PHASE_BIT } from './phase.ts'
 export type { Phase } from './phase.ts'
@@ -52,6 +53,8 @@ export type {
   ShdictIncrErr, ShdictKey, ShdictKeyErr, ShdictListErr, ShdictPushErr, ShdictSetErr, ShdictTtlErr, ShdictValue, ShdictZone,
   WasmMemory,
 } from './shdict.ts'
+export { CHASH_POINTS_PER_WEIGHT, ChashRing, chashPointsOf, crc32String, nginxServerId } from './chash.ts'
+export type { ChashId, ChashRingOptions } from './chash.ts'
 export { compileRe, NGX_RE, reFind, reGmatch, reGsub, reMatch, reOpt, reSplit, reSub } from './re.ts'
 export type { CompiledRe, NgxRe, ReCtx, ReMatch, Replacement } from './re.ts'
 export type { PcreOptions, PcreRegExp } from './pcre.ts'
@@ -72,6 +75,7 @@ export { Pool, PoolSet } from './socket-pool.ts'
 export type { PoolHooks, Lease, AcquireErr, WaitToken } from './socket-pool.ts'
 export { ConfFileError, parseConfFile, parseConfParam, parseConfString } from './conf-parse.ts'
 export { loadConfGateway, dumpConf, confHooks, keepEnv } from './conf-gateway.ts'
+export { setBalancingMethod, upstreamBuild } from './conf-proxy.ts'
 export type { ConfGateway } from './conf-gateway.ts'
 export {
   argCountOk, ConfBuild, ConfScope, confError, findDirective, placeOf, registerDirective,

@@ -10,7 +10,8 @@ import {
 } from './encoding.ts'
 import { escapeUri, quoteSqlStr, unescapeUri } from './escape.ts'
 import type { CosocketOwner } from './cosocket.ts'
-import type { NgxConfig, NgxProcess, NgxWorker } from './ngx.ts'
+import { BalancerApi } from './balancer.ts'
+import type { NgxBalancer, NgxConfig, NgxProcess, NgxWorker } from './ngx.ts'
 import { NGX_RE } from './re.ts'
 import type { NgxRe } from './re.ts'
 import type { Runtime } from './request.ts'
@@ -41,6 +42,8 @@ const MEMBERS: PropertyDescriptorMap = {
   socket: { get(this: NgxHost): NgxSocket { return (this._socketApi ??= new SocketApi(this)) } },
   timer: { get(this: NgxHost): NgxTimer { return (this._timerApi ??= new TimerApi(this)) } },
   thread: { get(this: NgxHost): NgxThread { return (this._threadApi ??= new ThreadApi(this)) } },
+  // Used once or twice per try of a proxied request, in its balancer phase only.
+  balancer: { get(this: NgxHost): NgxBalancer { return new BalancerApi(this as unknown as { _phase: string }) } },
   sleep: { value(this: NgxHost, seconds: number): Promise<void> { return sleep(this, seconds) } },
 }
 

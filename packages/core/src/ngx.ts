@@ -143,6 +143,37 @@ type Constants = typeof CORE_CONSTANTS & typeof HTTP_STATUS & typeof HTTP_METHOD
 
 export type OutputResult = Result<1, string>
 
+/** How the previous try of a proxied request failed (`get_last_failure`). */
+export interface BalancerFailure {
+  /** `'failed'`: a network error or timeout; `'next'`: a status that proxy_next_upstream retries. */
+  readonly state: 'failed' | 'next'
+  /** The status that try ended with (502, 504, or the backend's 5xx). */
+  readonly code: number
+}
+
+/**
+ * lua-resty-core's `ngx.balancer`, for a balancer handler (`UpstreamDef.balancer`, run before
+ * each try). Each call fails outside the balancer phase.
+ */
+export interface NgxBalancer {
+  /**
+   * The peer of this try: an IP address (names are not resolved here; `'unix:/path'` works)
+   * and a port; `addr` may carry `:port` instead. `host` names the peer for TLS SNI.
+   */
+  setCurrentPeer(addr: string, port?: number, host?: string): Result<true, string>
+  /**
+   * Allows `count` more tries after this one, capped by proxy_next_upstream_tries; when capped,
+   * the value is `'reduced tries due to limit'`.
+   */
+  setMoreTries(count: number): Result<true | 'reduced tries due to limit', string>
+  /** How the previous try failed; undefined on the first try. */
+  getLastFailure(): BalancerFailure | undefined
+  /** Timeouts of this request's tries in seconds (`undefined` keeps the location's). */
+  setTimeouts(connect?: number, send?: number, read?: number): Result<true, string>
+  /** Builds the request to the backend again (after ngx.req.set_header and friends) for this try. */
+  recreateRequest(): Result<true, string>
+}
+
 export interface Ngx extends Constants {
   readonly var: VarTable
   ctx: NgxCtx
@@ -168,6 +199,8 @@ export interface Ngx extends Constants {
   readonly timer: NgxTimer
   /** `ngx.thread.spawn / wait / kill`: light threads of the running handler. */
   readonly thread: NgxThread
+  /** `ngx.balancer`: picks the peer of a proxied request's try; in the balancer phase only. */
+  readonly balancer: NgxBalancer
   readonly null: null
 
   say(...args: unknown[]): OutputResult

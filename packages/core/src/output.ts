@@ -22,7 +22,7 @@ export function fail(err: string): OutputResult {
   return f
 }
 
-const SERVER = `nresty/${NRESTY_VERSION}`
+export const SERVER: string = `nresty/${NRESTY_VERSION}`
 const FLUSH_AT = 64 * 1024
 /** Statuses `add_header` applies to without `always` (nginx). */
 const ADD_HEADER_STATUS = new Set([200, 201, 204, 206, 301, 302, 303, 304, 307, 308])
@@ -241,6 +241,11 @@ function commit(r: NgxRequest, contentLength: number): void {
     res.writeContinue()
   }
   res.writeHead(status, REASON_PHRASES.get(status) ?? '', headers)
+}
+
+/** Writes what is buffered, headers first; the response stays open (the proxy streams with it). */
+export function flushPending(r: NgxRequest): void {
+  flushOut(r)
 }
 
 /** Writes what is buffered, headers first; the response stays open. */

@@ -60,6 +60,7 @@ export class ReqApi implements NgxReq {
     const r = this.#r
     r._checkPhaseOrThrow(CTX_REQ_WRITE)
     r._args = typeof args === 'string' ? args : encodeArgs(args)
+    r._unparsedValid = false
   }
 
   getPostArgs(max = 100): ArgsResult {
@@ -131,6 +132,9 @@ export class ReqApi implements NgxReq {
       throw phaseError(CONTEXT_NAME[r._phase])
     }
     r._uri = uri
+    r._unparsedValid = false
+    // proxy_pass then sends the new URI whole (ngx_lua clears nginx's valid_location)
+    r._validLocation = false
     if (jump) throw JUMP
   }
 

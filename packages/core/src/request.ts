@@ -30,6 +30,7 @@ import { createSocketPools } from './socket-tcp.ts'
 import type { SocketPools } from './socket-tcp.ts'
 import { assertAlive } from './thread.ts'
 import type { ThreadApi, ThreadGroup } from './thread.ts'
+import type { UpstreamRun } from './proxy.ts'
 import { Timers } from './timer.ts'
 import type { TimerApi } from './timer.ts'
 import { LocationApi } from './subrequest.ts'
@@ -189,6 +190,12 @@ export class NgxRequest implements Ngx {
   /** What to close when the handler ends: the cosockets it left open. */
   _cleanups: (() => void)[] | undefined = undefined
   _socketApi: SocketApi | undefined = undefined
+  /** A proxied request's tries ($upstream_*, the balancer phase). */
+  _upstream: UpstreamRun | undefined = undefined
+  /** The client's request target still names this request (nginx's valid_unparsed_uri). */
+  _unparsedValid = true
+  /** proxy_pass may replace the location's prefix (nginx's valid_location; off after `rewrite … break`). */
+  _validLocation = true
   _timerApi: TimerApi | undefined = undefined
   _threadApi: ThreadApi | undefined = undefined
 
@@ -259,7 +266,12 @@ export class NgxRequest implements Ngx {
     return this._parent !== undefined
   }
 
+  /** set_by_lua's arguments while its handler runs (`ngx.arg[1..n]`, read-only). */
+  _setArg: Readonly<Record<number, string>> | undefined = undefined
+
+  /** In a body filter `[1]` the chunk and `[2]` eof; in set_by_lua its arguments `[1..n]`. */
   get arg(): BodyFilterArg {
+    if (this._phase === 'set' && this._setArg !== undefined) return this._setArg as unknown as BodyFilterArg
     if (this._phase !== 'body_filter' || this._arg === undefined) throw new NgxApiError(ERROR_CODES.PHASE, 'API disabled in the current context')
     return this._arg
   }
@@ -438,6 +450,7 @@ export class NgxRequest implements Ngx {
       request: this._requestLine(),
     }
     if (this._phase === 'log') ctx.action = 'logging request'
+    else if (this._phase === 'balancer') ctx.action = 'connecting to upstream'
     if (this._parent !== undefined) ctx.subrequest = this._uri
     if (host !== undefined) ctx.host = host
     const referrer = this._reqH().get('referer')
@@ -481,7 +494,9 @@ export class NgxRequest implements Ngx {
   }
 
   _threadError(e: unknown): void {
-    this._logRaw(LOG_LEVELS.ERR, `light thread aborted: ${output.handlerError(e)}`)
+    // An error that carries its log line (the Lua binding's `lua user thread aborted: …`) logs it.
+    const own = (e as { logText?: unknown } | null)?.logText
+    this._logRaw(LOG_LEVELS.ERR, typeof own === 'string' ? own : `light thread aborted: ${output.handlerError(e)}`)
   }
 
   /** A timer made here logs `context: ngx.timer` with this request's client and server address. */

@@ -4,14 +4,15 @@
 import { statSync } from 'node:fs'
 import { LOG_LEVELS, NGX_DECLINED, NGX_DONE, NGX_ERROR, NGX_OK } from './constants.ts'
 import type { CompiledOp, CompiledReturn, CompiledRewrite, CompiledTest } from './conf.ts'
-import type { Handler } from './gateway.ts'
+import type { Handler, SetHandler } from './gateway.ts'
 import * as output from './output.ts'
 import type { Phase } from './phase.ts'
 import type { NgxRequest } from './request.ts'
 import { EXEC, EXIT, JUMP } from './signals.ts'
-import type { VarLookup } from './template.ts'
+import type { Template, VarLookup } from './template.ts'
 import { abortThreads, holdForThreads, THREAD_KILLED } from './thread.ts'
 import { updateTime } from './time.ts'
+import { luaTostring } from './tostring.ts'
 
 const S_SERVER_REWRITE_OPS = 0
 const S_SERVER_REWRITE = 1
@@ -343,6 +344,9 @@ function runOps(r: NgxRequest, ops: readonly CompiledOp[]): number {
       case 'break':
         // ends the steps, and forgets a $uri changed before (nginx resets uri_changed)
         return OPS_NEXT
+      case 'setBy':
+        if (!runSetBy(r, op.name, op.handler, op.args)) return OPS_DONE
+        break
       case 'rewrite': {
         const rw = op.rw
         if (!matchRegex(r, rw.regex, rw.groups, r._uri)) break
@@ -359,6 +363,45 @@ function runOps(r: NgxRequest, ops: readonly CompiledOp[]): number {
     }
   }
   return changed ? OPS_URI : OPS_NEXT
+}
+
+/**
+ * `set_by_lua $name`: the handler runs synchronously in the `set` phase with the rendered args
+ * as `ngx.arg[1..n]`; a string or number it returns becomes `$name` (numbers as Lua prints
+ * them), anything else the empty string. A failure is logged as ngx_lua does (`failed to run
+ * set_by_lua*: …`, or the error's own `logText`) and ends the request with 500.
+ */
+function runSetBy(r: NgxRequest, name: string, handler: SetHandler, args: readonly Template[]): boolean {
+  cur = r
+  const arg: Record<number, string> = {}
+  for (let k = 0; k < args.length; k++) arg[k + 1] = args[k]!.constant ?? args[k]!.render(lookupCur)
+  const phase = r._phase
+  r._phase = 'set'
+  r._setArg = Object.freeze(arg)
+  let v: unknown
+  let failed = false
+  try {
+    v = handler(r)
+    // Nothing may yield here: ngx_lua refuses every yielding API in set_by_lua*.
+    if (isThenable(v)) {
+      v.then(undefined, () => {})
+      throw new Error('API disabled in the context of set_by_lua*')
+    }
+  } catch (e) {
+    failed = true
+    v = e
+  } finally {
+    r._setArg = undefined
+    r._phase = phase
+  }
+  if (failed) {
+    const own = (v as { logText?: unknown } | null)?.logText
+    r._logRaw(LOG_LEVELS.ERR, typeof own === 'string' ? own : `failed to run set_by_lua*: ${output.handlerError(v)}`)
+    finish(r, 500)
+    return false
+  }
+  ;(r._vars ??= new Map()).set(name, typeof v === 'string' ? v : typeof v === 'number' ? luaTostring(v) : '')
+  return true
 }
 
 /** Matches `re` on `s`; a match sets `$1`… (and named captures), a failed one clears them. */
@@ -444,6 +487,8 @@ function rewriteUri(r: NgxRequest, rw: CompiledRewrite): void {
   r._uri = uri
   // A rewritten request may enter `internal` locations.
   r._internal = true
+  // After `rewrite … break`, proxy_pass sends the new URI whole, its own URI part ignored.
+  if (rw.mode === 2) r._validLocation = false
 }
 
 function redirect(r: NgxRequest, rw: CompiledRewrite): void {
@@ -488,6 +533,12 @@ function doReturn(r: NgxRequest, ret: CompiledReturn): void {
 
 function findLocation(r: NgxRequest): boolean {
   const m = r._srv.locations.find(r._uri)
+  // `/p` and a proxying `location /p/` (no `= /p`): nginx redirects to `/p/`.
+  if (r._srv.autoRedirect.size !== 0 && r._srv.autoRedirect.has(r._uri) && (m === undefined || m.value.name.charCodeAt(0) !== 61 /* = */)) {
+    r._loc = m?.value ?? r._srv.base
+    sendRedirect(r, 301, r._args === '' ? `${r._uri}/` : `${r._uri}/?${r._args}`)
+    return false
+  }
   if (m === undefined) {
     r._loc = r._srv.base
   } else {

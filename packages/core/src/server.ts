@@ -4,8 +4,8 @@
 // in single-process mode); `startServer` is the single-process mode (nginx's
 // `master_process off`), which tests and embedded gateways use.
 import { mkdirSync } from 'node:fs'
-import { createServer } from 'node:http'
-import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+import { createServer, ServerResponse } from 'node:http'
+import type { IncomingMessage, Server } from 'node:http'
 import { Server as NetServer } from 'node:net'
 import type { AddressInfo, Socket } from 'node:net'
 import { dirname, resolve } from 'node:path'
@@ -18,6 +18,7 @@ import type { Gateway, LogLevelName } from './gateway.ts'
 import { ErrorLog } from './log.ts'
 import { createRuntime, NgxRequest, trackConnection } from './request.ts'
 import type { Runtime, RuntimeIdentity } from './request.ts'
+import { closeUpstreams, noteUpgrade } from './proxy.ts'
 import { finish, run } from './runner.ts'
 import { normalizeHost } from './server-name.ts'
 import type { ServerNameMatch } from './server-name.ts'
@@ -211,6 +212,7 @@ async function shutdown(rt: Runtime, servers: readonly Server[], conns: Connecti
   }
   await runLifePhase(rt, 'exit_worker', rt.gw.exitWorker)
   rt.pools.closeAll()
+  await closeUpstreams(rt)
   // This worker's access logs only: another server in the thread may share a file.
   await Promise.all(rt.gw.accessLogs.map((l) => l.close()))
 }
@@ -252,6 +254,16 @@ function createHttpServer(rt: Runtime, group: ListenGroup, conns: Connections): 
   // nginx sends `100 Continue` when the body is read, not before the request is looked at.
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => accept(rt, group, req, res, true))
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => onClientError(rt, err, socket))
+  // Upgrade requests (WebSocket) come without a response object: one is made on the socket,
+  // so that they run the phases like any request; a proxied upgrade then takes the socket over.
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    const res = new ServerResponse(req)
+    res.assignSocket(socket)
+    res.shouldKeepAlive = false
+    res.once('finish', () => socket.end())
+    noteUpgrade(req, head)
+    accept(rt, group, req, res, false)
+  })
   server.on('connection', (socket: Socket) => {
     // worker_connections counts every listener of the worker, as nginx's connection pool does.
     if (conns.open.size >= conns.limit) {

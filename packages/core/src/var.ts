@@ -126,7 +126,30 @@ const BUILTIN: ReadonlyMap<string, Getter> = new Map<string, Getter>([
   ['document_root', (r) => `${r._rt.gw.prefix}/html`],
   ['realpath_root', (r) => `${r._rt.gw.prefix}/html`],
   ['time_errlog', () => errorLogTime(nowMs())],
+  // proxying (proxy.ts): one entry per try, as nginx joins them
+  ['upstream_addr', (r) => r._upstream?.addrs.join(', ')],
+  ['upstream_status', (r) => r._upstream?.statuses.join(', ')],
+  ['upstream_response_time', (r) => r._upstream?.times.join(', ')],
+  ['upstream_connect_time', (r) => r._upstream?.connectTimes.join(', ')],
+  ['upstream_header_time', (r) => r._upstream?.headerTimes.join(', ')],
+  ['upstream_response_length', (r) => (r._upstream === undefined ? undefined : String(r._upstream.responseLength))],
+  ['upstream_bytes_received', (r) => (r._upstream === undefined ? undefined : String(r._upstream.bytesReceived))],
+  ['proxy_host', (r) => r._upstream?.proxyHost],
+  ['proxy_port', (r) => r._upstream?.proxyPort],
+  ['proxy_add_x_forwarded_for', (r) => {
+    const xff = r._reqH().get('x-forwarded-for')
+    return xff === undefined ? remoteAddr(r) : `${xff}, ${remoteAddr(r)}`
+  }],
 ])
+
+/** `$upstream_http_NAME`: a header of the backend's answer. */
+function upstreamHeader(r: NgxRequest, name: string): string | undefined {
+  const raw = r._upstream?.headers
+  if (raw === undefined) return undefined
+  const want = name.replaceAll('_', '-')
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.toLowerCase() === want) return raw[i + 1]
+  return undefined
+}
 
 /** A variable's value, or undefined when it does not exist or is not set. */
 export function lookupVar(r: NgxRequest, name: string): string | undefined {
@@ -142,6 +165,7 @@ export function lookupVar(r: NgxRequest, name: string): string | undefined {
   if (name.startsWith('arg_')) return argValue(r._args, name.slice(4))
   if (name.startsWith('http_')) return r._reqH().get(name.slice(5))
   if (name.startsWith('cookie_')) return r._reqH().cookie(name.slice(7))
+  if (name.startsWith('upstream_http_')) return upstreamHeader(r, name.slice(14))
   if (name.startsWith('sent_http_')) {
     const v = r._respHeaders?.get(name.slice(10))
     return Array.isArray(v) ? v.join(', ') : (v as string | undefined)
@@ -165,7 +189,10 @@ function setVar(r: NgxRequest, name: string, value: unknown): void {
     return
   }
   if (WRITABLE.has(name)) {
-    if (name !== 'limit_rate') r._args = v ?? ''
+    if (name !== 'limit_rate') {
+      r._args = v ?? ''
+      r._unparsedValid = false
+    }
     return
   }
   if (BUILTIN.has(name) || /^(arg|http|cookie|sent_http)_|^\d+$/.test(name)) {

@@ -4,10 +4,16 @@
 import { readFileSync } from 'node:fs'
 import { basename, isAbsolute } from 'node:path'
 import { confError, isNgxSignal, LOG_LEVELS, registerDirective } from '@nresty/core'
-import type { ConfBuild, ConfContext, ConfDirective, ConfScope, Handler, Ngx } from '@nresty/core'
+import type { ConfBuild, ConfContext, ConfDirective, ConfScope, Handler, Ngx, RewriteOp } from '@nresty/core'
+import { lauxlib, lua, toJsString } from './fengari.ts'
+import { setClientAbortCheck } from './ngx-async.ts'
 import { installNgx } from './ngx-lib.ts'
 import { installModules } from './modules.ts'
 import { LuaRuntimeError, LuaVm } from './vm.ts'
+import type { LuaValues } from './vm.ts'
+
+/** core's SetHandler (the handler of a `setBy` rewrite step). */
+type SetHandler = Extract<RewriteOp, { op: 'setBy' }>['handler']
 
 /** Where a LuaApp's VM takes its settings from, when it is made. */
 export interface LuaAppSettings {
@@ -44,10 +50,11 @@ export class LuaApp {
   }
 
   /** A handler running `code` (chunk `name`) in a new coroutine per call. */
-  handler(name: string, load: () => string | Uint8Array, cache: boolean, globals = false, needBody?: () => boolean): Handler {
+  handler(name: string, load: () => string | Uint8Array, cache: boolean, globals = false, needBody?: () => boolean, checkAbort?: () => boolean): Handler {
     let code: string | Uint8Array | undefined
     const run = (ngx: Ngx): unknown => {
       const vm = this.vm
+      if (checkAbort !== undefined) setClientAbortCheck(ngx, checkAbort())
       let ret: Promise<void> | undefined
       let chunk: number
       try {
@@ -67,6 +74,61 @@ export class LuaApp {
     if (needBody === undefined) return run
     // lua_need_request_body on: the body is read before the handler runs.
     return (ngx: Ngx): unknown => (needBody() ? ngx.req.readBody().then(() => run(ngx)) : run(ngx))
+  }
+
+  /**
+   * A set_by_lua handler: runs `code` at once (nothing in it may yield) with the directive's
+   * arguments as `ngx.arg`, and answers its first return value, a string or a number (anything
+   * else is the empty string). Failures carry ngx_lua's log line, and core answers 500.
+   */
+  setHandler(name: string, load: () => string | Uint8Array, cache: boolean): SetHandler {
+    let code: string | Uint8Array | undefined
+    return (ngx: Ngx): unknown => {
+      const vm = this.vm
+      let chunk: number
+      try {
+        code ??= load()
+        chunk = vm.compile(name, code, cache)
+        if (!cache) code = undefined
+      } catch (e) {
+        const msg = e instanceof Error ? e.message : String(e)
+        if (!name.startsWith('@')) throw new LoggedError(`failed to load inlined Lua code: ${msg}`)
+        const path = name.slice(1)
+        const missing = (e as { code?: unknown }).code === 'ENOENT'
+        throw new LoggedError(`failed to load external Lua file "${path}": ${missing ? `cannot open ${path}: No such file or directory` : msg}`)
+      }
+      const out: { v?: LuaValues } = {}
+      try {
+        // A promise means the code yielded: core refuses it (the yielding APIs refuse first).
+        const ret = vm.run(ngx, chunk, !cache, false, out)
+        if (ret !== undefined) return ret
+      } catch (e) {
+        if (!(e instanceof LuaRuntimeError)) throw e
+        throw new LoggedError(`failed to run set_by_lua*: ${e.message}${e.traceback === '' ? '' : `\nstack traceback:\n${e.traceback}`}`)
+      }
+      return out.v === undefined ? undefined : firstValue(vm, out.v)
+    }
+  }
+}
+
+/** The first of `v`'s values as a variable takes it (a string or a number), released. */
+function firstValue(vm: LuaVm, v: LuaValues): string | number | undefined {
+  const L = vm.L
+  lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, v.ref)
+  const t = lua.lua_rawgeti(L, -1, 1) as number
+  const value = t === lua.LUA_TNUMBER ? (lua.lua_tonumber(L, -1) as number) : t === lua.LUA_TSTRING ? toJsString(lua.lua_tolstring(L, -1) as Uint8Array) : undefined
+  lua.lua_pop(L, 2)
+  lauxlib.luaL_unref(L, lua.LUA_REGISTRYINDEX, v.ref)
+  return value
+}
+
+/** An error core logs with its `logText` as it is (ngx_lua's wording for the failure). */
+class LoggedError extends Error {
+  readonly logText: string
+  constructor(text: string) {
+    super(text)
+    this.name = 'LoggedError'
+    this.logText = text
   }
 }
 
@@ -192,6 +254,12 @@ function bodyFlag(spec: PhaseSpec, scope: ConfScope): (() => boolean) | undefine
   return () => flag(scope, 'lua_need_request_body', false)
 }
 
+/** For the handlers where ngx.on_abort works: whether lua_check_client_abort is on. */
+function abortFlag(spec: PhaseSpec, scope: ConfScope): (() => boolean) | undefined {
+  if (spec.field !== 'serverRewrite' && spec.field !== 'rewrite' && spec.field !== 'access' && spec.field !== 'content') return undefined
+  return () => flag(scope, 'lua_check_client_abort', false)
+}
+
 function fileLoader(path: string): () => Uint8Array {
   return () => readFileSync(path)
 }
@@ -210,7 +278,7 @@ export function registerLuaDirectives(): void {
         const block = d.lua!
         const name = `=${spec.base}(${basename(d.file)}:${block.line})`
         const code = block.code
-        install(spec, d, scope, appOf(scope.conf).handler(name, () => code, true, isInit(spec), bodyFlag(spec, scope)))
+        install(spec, d, scope, appOf(scope.conf).handler(name, () => code, true, isInit(spec), bodyFlag(spec, scope), abortFlag(spec, scope)))
         return undefined
       },
     })
@@ -221,11 +289,12 @@ export function registerLuaDirectives(): void {
         const arg = d.args[0]!.value
         const path = isAbsolute(arg) ? arg : scope.conf.prefix + arg
         const cache = spec.where === 'location' || spec.where === 'level' ? codeCache(scope) : true
-        install(spec, d, scope, appOf(scope.conf).handler(`@${path}`, fileLoader(path), cache, isInit(spec), bodyFlag(spec, scope)))
+        install(spec, d, scope, appOf(scope.conf).handler(`@${path}`, fileLoader(path), cache, isInit(spec), bodyFlag(spec, scope), abortFlag(spec, scope)))
         return undefined
       },
     })
   }
+  registerSetByLua()
   registerDirective({
     name: 'lua_need_request_body', contexts: LEVELS, args: 'FLAG',
     handler: (d, scope) => {
@@ -237,6 +306,16 @@ export function registerLuaDirectives(): void {
     },
   })
   registerDirective({
+    name: 'lua_check_client_abort', contexts: LEVELS, args: 'FLAG',
+    handler: (d, scope) => {
+      scope.once(d)
+      const v = d.args[0]!.value
+      if (v !== 'on' && v !== 'off') throw confError(d, `invalid value "${v}" in "${d.name}" directive, it must be "on" or "off"`)
+      scope.data.set('lua_check_client_abort', v === 'on')
+      return undefined
+    },
+  })
+  registerDirective({
     name: 'lua_code_cache', contexts: LEVELS, args: 'FLAG',
     handler: (d, scope) => {
       scope.once(d)
@@ -244,6 +323,52 @@ export function registerLuaDirectives(): void {
       if (v !== 'on' && v !== 'off') throw confError(d, `invalid value "${v}" in "${d.name}" directive, it must be "on" or "off"`)
       scope.data.set('lua_code_cache', v === 'on')
       if (v === 'off') scope.conf.warn('lua_code_cache is off; this will hurt performance', d)
+      return undefined
+    },
+  })
+}
+
+/** Where set_by_lua* may be: the rewrite module's levels. */
+const SET_CONTEXTS: readonly ConfContext[] = ['server', 'server_if', 'location', 'location_if']
+
+/**
+ * Appends a set_by_lua* step to the scope's rewrite steps, in order with `set`, `rewrite` and
+ * `if`; `first` is the index of the first argument (the ones after the code or path).
+ */
+function addSetBy(d: ConfDirective, scope: ConfScope, handler: SetHandler, first: number): void {
+  const target = d.args[0]!.value
+  if (target[0] !== '$') throw confError(d, `invalid variable name "${target}"`)
+  const name = target.slice(1)
+  if (scope.ops === undefined) throw confError(d, `"${d.name}" directive is not allowed here`)
+  scope.conf.declareVariable(name)
+  const args = d.args.slice(first).map((a) => scope.conf.template(d, a.value))
+  scope.ops.push({ op: 'setBy', name, handler, args })
+}
+
+function registerSetByLua(): void {
+  registerDirective({
+    name: 'set_by_lua_block', contexts: SET_CONTEXTS, args: 'TAKE1', block: true,
+    handler: (d, scope) => {
+      const block = d.lua!
+      const code = block.code
+      addSetBy(d, scope, appOf(scope.conf).setHandler(`=set_by_lua(${basename(d.file)}:${block.line})`, () => code, true), 1)
+      return undefined
+    },
+  })
+  registerDirective({
+    name: 'set_by_lua', contexts: SET_CONTEXTS, args: '2MORE',
+    handler: (d, scope) => {
+      const code = d.args[1]!.value
+      addSetBy(d, scope, appOf(scope.conf).setHandler(`=set_by_lua(${basename(d.file)}:${d.endLine})`, () => code, true), 2)
+      return undefined
+    },
+  })
+  registerDirective({
+    name: 'set_by_lua_file', contexts: SET_CONTEXTS, args: '2MORE',
+    handler: (d, scope) => {
+      const arg = d.args[1]!.value
+      const path = isAbsolute(arg) ? arg : scope.conf.prefix + arg
+      addSetBy(d, scope, appOf(scope.conf).setHandler(`@${path}`, fileLoader(path), codeCache(scope)), 2)
       return undefined
     },
   })

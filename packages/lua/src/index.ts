@@ -3,6 +3,7 @@
 import { registerLuaDirectives } from './directives.ts'
 
 registerLuaDirectives()
+import { registerBalancerByLua } from './balancer.ts'; registerBalancerByLua()
 
 export { appOf, LuaApp, registerLuaDirectives } from './directives.ts'
 export { LuaRuntimeError, LuaVm } from './vm.ts'

@@ -2,6 +2,7 @@
 // check the calling request owns the socket (`bad request`), then yield until the TS promise
 // settles and answer ngx_lua's returns (`1` / `nil, err`, receive's `nil, err, partial`).
 // Timer and light-thread functions run in their own coroutines of the same VM.
+import { LOG_LEVELS } from '@nresty/core'
 import type { LightThread, Ngx, ReceiveResult, TcpSocket, UdpSocket } from '@nresty/core'
 import { lauxlib, lua, toJsString, toLuaString } from './fengari.ts'
 import type { LuaState } from './fengari.ts'
@@ -119,7 +120,7 @@ function sendData(L: LuaState, i: number): Uint8Array | unknown[] {
 
 /** Adds ngx.socket, ngx.timer and ngx.thread to the `ngx` table at the top of L's stack. */
 export function installAsync(vm: LuaVm, L: LuaState): void {
-  const tcpMeta = metatable(L, {
+  const tcpMethods: Record<string, JsFn> = {
     connect: (Ls) => {
       const argc = lua.lua_gettop(Ls) as number
       if (argc < 2 || argc > 4) return raise(Ls, `ngx.socket connect: expecting 2, 3, or 4 arguments (including the object), but seen ${argc}`)
@@ -184,7 +185,11 @@ export function installAsync(vm: LuaVm, L: LuaState): void {
       const r = sockOf<TcpSocket<Buffer>>(Ls).setOption(toStr(Ls, 2), toJs(Ls, 3) as number)
       return r.ok ? (lua.lua_pushboolean(Ls, true), 1) : nilErr(Ls, r.err)
     },
-  })
+  }
+  const tcpMeta = metatable(L, tcpMethods)
+  // ngx.req.socket(): the request body as a read-only cosocket.
+  const { receive, receiveany, receiveuntil, settimeout, settimeouts } = tcpMethods as Record<string, JsFn>
+  const reqMeta = metatable(L, { receive: receive!, receiveany: receiveany!, receiveuntil: receiveuntil!, settimeout: settimeout!, settimeouts: settimeouts! })
   const udpMeta = metatable(L, {
     setpeername: (Ls) => {
       const s = sockOf<UdpSocket<Buffer>>(Ls)
@@ -237,6 +242,48 @@ export function installAsync(vm: LuaVm, L: LuaState): void {
   })
   lua.lua_setfield(L, -2, S('socket'))
 
+  lua.lua_getfield(L, -1, S('req'))
+  setFn(L, 'socket', (Ls) => {
+    // The raw (full-duplex) form needs the client connection itself, which core does not hand out.
+    if (lua.lua_toboolean(Ls, 1)) return raise(Ls, 'ngx.req.socket(true): raw request sockets are not supported by nresty')
+    const r = callApi(Ls, () => cur().req.socket({ binary: true }))
+    if (r === undefined) return 0
+    if (!r.ok) return nilErr(Ls, r.err)
+    pushSocket(Ls, r.value as unknown as Sock, reqMeta)
+    return 1
+  })
+  lua.lua_pop(L, 1)
+
+  // ngx.on_abort(fn): fn runs in its own coroutine when the client goes away.
+  setFn(L, 'on_abort', (Ls) => {
+    if (lua.lua_type(Ls, 1) !== lua.LUA_TFUNCTION) return raise(Ls, "bad argument #1 to 'on_abort' (function expected)")
+    const ngx = cur()
+    if (!checkClientAbort(ngx)) return nilErr(Ls, 'lua_check_client_abort is off')
+    lua.lua_pushvalue(Ls, 1)
+    const held = { ref: lauxlib.luaL_ref(Ls, lua.LUA_REGISTRYINDEX) as number }
+    // ngx_lua runs the callback as a user thread: its Lua errors are logged as such (and the
+    // request goes on); ngx.exit and friends pass to core.
+    const failed = (e: unknown): void => {
+      if (!(e instanceof LuaRuntimeError)) throw e
+      logError(ngx, (userThreadError(e) as { logText: string }).logText)
+    }
+    const r = callApi(Ls, () => ngx.onAbort(() => {
+      try {
+        const ret = vm.runFunction(ngx, (co) => {
+          lua.lua_rawgeti(co, lua.LUA_REGISTRYINDEX, held.ref)
+          unrefHeld(L, held)
+          return 1
+        })
+        return ret?.catch(failed)
+      } catch (e) {
+        return failed(e)
+      }
+    }))
+    if (r === undefined || !r.ok) unrefHeld(L, held)
+    else abortRefs.register(ngx, { L, held })
+    return r === undefined ? 0 : one(Ls, r)
+  })
+
   // ngx.timer
   const timerFn = (every: boolean): JsFn => (Ls) => {
     const argc = lua.lua_gettop(Ls) as number
@@ -274,26 +321,44 @@ export function installAsync(vm: LuaVm, L: LuaState): void {
   setFn(L, 'pending_count', (Ls) => { pushJs(Ls, callApi(Ls, () => cur().timer.pendingCount())); return 1 })
   lua.lua_setfield(L, -2, S('timer'))
 
-  // ngx.thread
+  // ngx.thread: a light thread is the Lua coroutine it runs in (type() says "thread"), mapped
+  // to core's LightThread; coroutine.status() answers core's status for it.
+  const lightThreads = new WeakMap<object, LightThread<unknown>>()
+  const threadArg = (Ls: LuaState, i: number): LightThread<unknown> | undefined =>
+    lua.lua_type(Ls, i) === lua.LUA_TTHREAD ? lightThreads.get(lua.lua_tothread(Ls, i) as object) : undefined
   lua.lua_createtable(L, 0, 3)
   setFn(L, 'spawn', (Ls) => {
     if (lua.lua_type(Ls, 1) !== lua.LUA_TFUNCTION) return raise(Ls, "bad argument #1 to 'spawn' (Lua function expected)")
     const packed = packValues(Ls, 1, lua.lua_gettop(Ls) as number)
     const ngx = cur()
+    let thread: LuaState | undefined
     const t = callApi(Ls, () => ngx.thread.spawn(() => {
       const values: { v?: LuaValues } = {}
-      const ret = vm.runFunction(ngx, (co) => unpackValues(co, packed), values)
-      release(L, packed)
-      return ret === undefined ? values.v : ret.then(() => values.v)
+      let ret: Promise<void> | undefined
+      try {
+        ret = vm.runFunction(ngx, (co) => {
+          // The coroutine goes on the spawner's stack now, while it can still be pushed.
+          thread = co
+          lua.lua_pushthread(co)
+          lua.lua_xmove(co, Ls, 1)
+          return unpackValues(co, packed)
+        }, values)
+      } catch (e) {
+        throw userThreadError(e)
+      } finally {
+        release(L, packed)
+      }
+      return ret === undefined ? values.v : ret.then(() => values.v, (e: unknown) => { throw userThreadError(e) })
     }))
     if (t === undefined) return 0
-    lua.lua_pushlightuserdata(Ls, t)
+    if (thread === undefined) lua.lua_pushlightuserdata(Ls, t)
+    else lightThreads.set(thread, t)
     return 1
   })
   setFn(L, 'wait', (Ls) => {
     const n = lua.lua_gettop(Ls) as number
     const threads: LightThread<unknown>[] = []
-    for (let i = 1; i <= n; i++) threads.push(lua.lua_touserdata(Ls, i) as LightThread<unknown>)
+    for (let i = 1; i <= n; i++) threads.push((threadArg(Ls, i) ?? lua.lua_touserdata(Ls, i)) as LightThread<unknown>)
     const p = callApi(Ls, () => cur().thread.wait(...threads))
     if (p === undefined) return 0
     return yieldPromise(Ls, p, (Lr, r) => {
@@ -314,12 +379,68 @@ export function installAsync(vm: LuaVm, L: LuaState): void {
     })
   })
   setFn(L, 'kill', (Ls) => {
-    if (lua.lua_type(Ls, 1) !== lua.LUA_TLIGHTUSERDATA) return raise(Ls, "bad argument #1 to 'kill' (lua thread expected)")
-    const t = lua.lua_touserdata(Ls, 1) as LightThread<unknown>
+    const t = threadArg(Ls, 1) ?? (lua.lua_type(Ls, 1) === lua.LUA_TLIGHTUSERDATA ? lua.lua_touserdata(Ls, 1) as LightThread<unknown> : undefined)
+    if (t === undefined) return raise(Ls, "bad argument #1 to 'kill' (lua thread expected)")
     const r = callApi(Ls, () => cur().thread.kill(t))
     return r === undefined ? 0 : one(Ls, r)
   })
   lua.lua_setfield(L, -2, S('thread'))
+
+  // coroutine.status(light thread): `running` until it ends, `zombie` until waited for, `dead`.
+  lua.lua_getglobal(L, S('coroutine'))
+  lua.lua_getfield(L, -1, S('status'))
+  const rawStatus = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX) as number
+  setFn(L, 'status', (Ls) => {
+    const t = threadArg(Ls, 1)
+    if (t !== undefined) {
+      lua.lua_pushstring(Ls, S(t.status))
+      return 1
+    }
+    lua.lua_rawgeti(Ls, lua.LUA_REGISTRYINDEX, rawStatus)
+    lua.lua_insert(Ls, 1)
+    lua.lua_call(Ls, (lua.lua_gettop(Ls) as number) - 1, 1)
+    return 1
+  })
+  lua.lua_pop(L, 1)
+}
+
+/** Whether `lua_check_client_abort` is on where each running request's Lua handlers run. */
+const clientAbortChecks = new WeakMap<Ngx, boolean>()
+
+/** Records lua_check_client_abort for `ngx` (its handlers call this as they start). */
+export function setClientAbortCheck(ngx: Ngx, on: boolean): void {
+  clientAbortChecks.set(ngx, on)
+}
+
+function checkClientAbort(ngx: Ngx): boolean {
+  return clientAbortChecks.get(ngx) === true
+}
+
+/** A registry reference, released once (LUA_NOREF after). */
+interface HeldRef { ref: number }
+
+function unrefHeld(L: LuaState, held: HeldRef): void {
+  if (held.ref === lua.LUA_NOREF) return
+  lauxlib.luaL_unref(L, lua.LUA_REGISTRYINDEX, held.ref)
+  held.ref = lua.LUA_NOREF
+}
+
+// An on_abort callback never called (the client stayed) is released with its request.
+const abortRefs = new FinalizationRegistry<{ L: LuaState; held: HeldRef }>(({ L, held }) => unrefHeld(L, held))
+
+/** A light thread's Lua error, carrying ngx_lua's log line for core to log. */
+function userThreadError(e: unknown): unknown {
+  if (e instanceof LuaRuntimeError) {
+    Object.assign(e, { logText: `lua user thread aborted: runtime error: ${e.message}\nstack traceback:\ncoroutine 0:\n${e.traceback}` })
+  }
+  return e
+}
+
+/** Logs `text` at error level as it is (no `[lua]` prefix). */
+function logError(ngx: Ngx, text: string): void {
+  const log = (ngx as unknown as { _logRaw?: (level: number, msg: string) => void })._logRaw
+  if (log !== undefined) log.call(ngx, LOG_LEVELS.ERR, text)
+  else ngx.log(LOG_LEVELS.ERR, text)
 }
 
 function timerFailed(ngx: Ngx, e: unknown): void {

@@ -329,18 +329,23 @@ export function installNgx(vm: LuaVm): void {
   lua.lua_setmetatable(L, -2)
   lua.lua_setfield(L, -2, S('header'))
 
-  // ngx.arg (body filter: [1] chunk, [2] eof)
+  // ngx.arg (body filter: [1] chunk, [2] eof; set_by_lua: its arguments, read-only)
   lua.lua_createtable(L, 0, 0)
   lua.lua_createtable(L, 0, 2)
   setFn(L, '__index', (Ls) => {
     const k = lua.lua_tonumber(Ls, 2) as number
-    pushJs(Ls, callApi(Ls, () => (k === 1 ? cur().arg[1] : k === 2 ? cur().arg[2] : undefined)))
+    pushJs(Ls, callApi(Ls, () => {
+      const n = cur()
+      if (n.getPhase() === 'set') return (n.arg as unknown as Readonly<Record<number, string>>)[k]
+      return k === 1 ? n.arg[1] : k === 2 ? n.arg[2] : undefined
+    }))
     return 1
   })
   setFn(L, '__newindex', (Ls) => {
     const k = lua.lua_tonumber(Ls, 2) as number
     const v = toJs(Ls, 3, true)
     callApi(Ls, () => {
+      if (cur().getPhase() === 'set') throw new Error('API disabled in the context of set_by_lua*')
       if (k === 1) cur().arg[1] = (v ?? '') as string | Uint8Array
       else if (k === 2) cur().arg[2] = Boolean(v)
     })

@@ -91,7 +91,6 @@ export const SIBLING_MODULES: Readonly<Record<string, string>> = {
   'resty.chash': 'balancer',
   'resty.roundrobin': 'balancer',
   'resty.swrr': 'balancer',
-  'ngx.balancer': 'balancer',
   'ngx.semaphore': 'semaphore',
 }
 

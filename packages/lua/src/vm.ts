@@ -192,9 +192,10 @@ export class LuaVm {
    * Runs a compiled chunk for `ngx` in a new coroutine with a fresh global environment (or
    * with _G itself when `globals`, as init_by_lua and init_worker_by_lua run).
    * Returns undefined when it ran to its end without yielding, else a promise; throws an
-   * NgxSignal (ngx.exit…) or a LuaRuntimeError.
+   * NgxSignal (ngx.exit…) or a LuaRuntimeError. With `out`, the chunk's return values are
+   * kept in `out.v` (release them with luaL_unref).
    */
-  run(ngx: Ngx, chunk: ChunkRef, release = false, globals = false): Promise<void> | undefined {
+  run(ngx: Ngx, chunk: ChunkRef, release = false, globals = false, out?: { v?: LuaValues }): Promise<void> | undefined {
     const L = this.L
     const co = lua.lua_newthread(L) as LuaState
     const coRef = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX) as number
@@ -207,7 +208,7 @@ export class LuaVm {
       lua.lua_rawgeti(co, lua.LUA_REGISTRYINDEX, this.#envMeta)
       lua.lua_setmetatable(co, -2)
     }
-    return this.#step(ngx, co, coRef, 1)
+    return this.#step(ngx, co, coRef, 1, out)
   }
 
   /**
@@ -295,10 +296,13 @@ export function toStr(L: LuaState, idx: number): string {
 
 /**
  * fengari's (Lua 5.3's) error wording as LuaJIT words it:
- * `attempt to call a nil value (global 'x')` → `attempt to call global 'x' (a nil value)`.
+ * `attempt to call a nil value (global 'x')` → `attempt to call global 'x' (a nil value)`,
+ * `unexpected symbol near <eof>` → `unexpected symbol near '<eof>'`.
  */
 export function fixMessage(msg: string): string {
   return msg
     .replace(/attempt to (\w+) a (\w+) value \((global|local|field|upvalue|method|constant) '([^']*)'\)/g, "attempt to $1 $3 '$4' (a $2 value)")
+    // the parser's end of input, quoted as LuaJIT quotes it
+    .replace(/ near <eof>$/, " near '<eof>'")
     .replace(/^(.*?):(\d+): /, (all, chunk: string) => (chunk.startsWith('[string') ? all : all))
 }
