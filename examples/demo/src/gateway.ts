@@ -13,6 +13,7 @@ const ROUTES: ReadonlyArray<readonly [string, string]> = [
   ['GET /ctx?user=NAME', 'ngx.ctx carried from access to content to log'],
   ['POST /echo', 'echoes the request body (client_max_body_size 1k)'],
   ['GET /headers', 'the request headers as ngx.req.getHeaders() sees them'],
+  ['GET /api/…?user=NAME', 'proxied to the backend server (port 8081) as /v1/…, after the access check'],
 ]
 
 function access(ngx: Ngx): void {
@@ -26,11 +27,17 @@ function access(ngx: Ngx): void {
   ngx.ctx.startedAt = ngx.now()
 }
 
-export function demoGateway(listen: ListenSpec = '127.0.0.1:8080', prefix?: string): Gateway {
+/**
+ * The demo: the gateway on `listen`, and on `backendPort` a second server standing in for a
+ * backend service, which `/api/` proxies to.
+ */
+export function demoGateway(listen: ListenSpec = '127.0.0.1:8080', prefix?: string, backendPort = 8081): Gateway {
   return defineGateway({
     ...(prefix === undefined ? {} : { prefix }),
     // notice, so the log phase's per-request line shows in logs/error.log.
     errorLog: { path: 'logs/error.log', level: 'notice' },
+    // Connections to the backend are kept (HTTP/1.1, no `Connection: close`).
+    upstreams: { backend: { servers: [`127.0.0.1:${backendPort}`], keepalive: 8 } },
     servers: [{
       listen,
       serverName: 'localhost',
@@ -69,6 +76,24 @@ export function demoGateway(listen: ListenSpec = '127.0.0.1:8080', prefix?: stri
           content: (ngx) => {
             const { headers } = ngx.req.getHeaders()
             for (const [k, v] of Object.entries(headers)) ngx.say(`${k}: ${Array.isArray(v) ? v.join(', ') : v}`)
+          },
+        },
+        // Auth in the access phase, then the backend: /api/x?user=alice → /v1/x?user=alice.
+        '/api/': {
+          access,
+          proxy: { httpVersion: '1.1', setHeaders: { Connection: '', 'X-User': '$arg_user' } },
+          proxyPass: 'http://backend/v1/',
+          headerFilter: (ngx) => { ngx.header['X-Upstream'] = ngx.var.upstream_addr ?? '' },
+        },
+      },
+    }, {
+      listen: `127.0.0.1:${backendPort}`,
+      accessLog: false,
+      locations: {
+        '/v1/': {
+          content: (ngx) => {
+            ngx.header['Content-Type'] = 'application/json'
+            ngx.say(JSON.stringify({ served_by: 'backend', uri: ngx.var.request_uri, user: ngx.var.http_x_user }))
           },
         },
       },

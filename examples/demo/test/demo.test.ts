@@ -1,5 +1,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
+import { createServer as createNetServer } from 'node:net'
+import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startServer } from '@nresty/core'
@@ -11,7 +13,12 @@ let base: string
 let prefix: string
 beforeAll(async () => {
   prefix = mkdtempSync(join(tmpdir(), 'nresty-demo-'))
-  server = await startServer(demoGateway('127.0.0.1:0', prefix))
+  // the backend's port must be known to its upstream: a free one, found first
+  const probe = createNetServer()
+  await new Promise<void>((ok) => probe.listen(0, '127.0.0.1', ok))
+  const backendPort = (probe.address() as AddressInfo).port
+  await new Promise((ok) => probe.close(ok))
+  server = await startServer(demoGateway('127.0.0.1:0', prefix, backendPort))
   base = `http://127.0.0.1:${server.addresses[0]!.port}`
 })
 afterAll(() => server.close())
@@ -55,5 +62,14 @@ describe('demo gateway', () => {
   it('GET /headers shows the request headers', async () => {
     const text = await (await fetch(`${base}/headers`, { headers: { 'X-Demo': 'yes' } })).text()
     expect(text).toContain('x-demo: yes')
+  })
+
+  it('GET /api/ checks the user, then proxies to the backend over a kept connection', async () => {
+    expect((await fetch(`${base}/api/time`)).status).toBe(401)
+    const res = await fetch(`${base}/api/time?user=alice`)
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toBe('application/json')
+    expect(res.headers.get('x-upstream')).toMatch(/^127\.0\.0\.1:\d+$/)
+    expect(await res.json()).toEqual({ served_by: 'backend', uri: '/v1/time?user=alice', user: 'alice' })
   })
 })

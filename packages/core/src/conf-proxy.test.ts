@@ -201,7 +201,7 @@ location /off { proxy_next_upstream off; }`)}`)
     expect(location(g, '/').proxy).toEqual({
       setHeaders: { Host: '$host', 'Accept-Encoding': '' }, passRequestHeaders: false, passRequestBody: false,
       connectTimeout: '1s', sendTimeout: '2', nextUpstreamTries: 3, nextUpstreamTimeout: '1m', hideHeaders: ['X-A', 'X-B'],
-      passHeaders: ['Server'], interceptErrors: true, ignoreClientAbort: true,
+      passHeaders: ['Server'], interceptErrors: true, ignoreClientAbort: true, bufferSize: 8192,
     })
     expect(location(g, '/off').proxy).toEqual({ nextUpstream: false })
     expect(g.warnings).toEqual([])

@@ -240,7 +240,8 @@ function commit(r: NgxRequest, contentLength: number): void {
     r._main._expectContinue = false
     res.writeContinue()
   }
-  res.writeHead(status, REASON_PHRASES.get(status) ?? '', headers)
+  const reason = r._reason !== undefined && r._reasonStatus === status ? r._reason : (REASON_PHRASES.get(status) ?? '')
+  res.writeHead(status, reason, headers)
 }
 
 /** Writes what is buffered, headers first; the response stays open (the proxy streams with it). */

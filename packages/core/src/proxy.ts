@@ -518,6 +518,8 @@ interface BodySource {
   /** Bytes of the client's stream were consumed: the request cannot be sent again. */
   started: boolean
   readonly length: number
+  /** Called when the backend took no body bytes for proxy_send_timeout. */
+  onStall?: (() => void) | undefined
 }
 
 function requestBody(r: NgxRequest, conf: ProxyConf, headers: string[]): BodySource {
@@ -542,7 +544,13 @@ function requestBody(r: NgxRequest, conf: ProxyConf, headers: string[]): BodySou
     }
     for await (const chunk of inc) {
       src.started = true
-      yield chunk as Buffer
+      // proxy_send_timeout: undici asks for the next chunk once this one is written
+      const stall = setTimeout(() => src.onStall?.(), conf.sendTimeout)
+      try {
+        yield chunk as Buffer
+      } finally {
+        clearTimeout(stall)
+      }
     }
   })()
   return src
@@ -567,6 +575,8 @@ class Attempt implements Dispatcher.DispatchHandler {
   #t0 = 0
   #headersAt = 0
   #status = 0
+  /** The answer came without a Content-Length. */
+  #unframed = false
   #recorded = false
   #responded = false
   #done: ((f: Failure | undefined) => void) | undefined = undefined
@@ -596,6 +606,11 @@ class Attempt implements Dispatcher.DispatchHandler {
     this.#t0 = performance.now()
     this.run.addrs.push(this.peer.conf.name)
     const promise = new Promise<Failure | undefined>((resolve) => { this.#done = resolve })
+    this.body.onStall = () => {
+      if (this.#responded) return
+      this.#controller?.abort(new Skip('send timeout'))
+      this.#finish({ ft: FT.timeout, status: 504, text: 'upstream timed out (110: Connection timed out)', action: ACTION_SEND, failed: true })
+    }
     const res = this.r._main._res
     if (res !== undefined && !this.conf.ignoreClientAbort) {
       this.#onClose = () => {
@@ -668,10 +683,10 @@ class Attempt implements Dispatcher.DispatchHandler {
     const raw = rawHeaders(controller)
     const list = raw.length > 0 ? raw : Object.entries(headers).flatMap(([k, v]) => (Array.isArray(v) ? v.flatMap((x) => [k, x]) : [k, v]))
     this.run.headers = list
-    let head = `HTTP/1.1 101 Switching Protocols\r\nServer: ${output.SERVER}\r\nDate: ${new Date().toUTCString()}\r\n`
+    let head = `HTTP/1.1 101 Switching Protocols\r\nServer: ${output.SERVER}\r\nDate: ${new Date().toUTCString()}\r\nConnection: upgrade\r\n`
     for (let i = 0; i < list.length; i += 2) {
       const l = list[i]!.toLowerCase()
-      if (l === 'server' || l === 'date') continue
+      if (l === 'server' || l === 'date' || l === 'connection' || l === 'keep-alive') continue
       head += `${list[i]!}: ${list[i + 1]!}\r\n`
     }
     // The response object made for the upgrade is done with: the socket is the tunnel's now.
@@ -715,7 +730,7 @@ class Attempt implements Dispatcher.DispatchHandler {
     }, this.#readTimeout)
   }
 
-  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, _headers: Record<string, string | string[]>): void {
+  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, _headers: Record<string, string | string[]>, statusMessage?: string): void {
     if (statusCode < 200) return
     if (this.#headerTimer !== undefined) {
       clearTimeout(this.#headerTimer)
@@ -755,15 +770,22 @@ class Attempt implements Dispatcher.DispatchHandler {
     }
     this.#responded = true
     r._status = statusCode
+    if (statusMessage !== undefined && statusMessage !== '') {
+      r._reason = statusMessage
+      r._reasonStatus = statusCode
+    }
     const h = r._headers()
     // The backend's Content-Type or none: default_type is not for proxied answers.
     h.set('Content-Type', undefined)
     const hide = conf.hide
+    let length = false
     for (let i = 0; i < raw.length; i += 2) {
       const lname = raw[i]!.toLowerCase()
       if (HOP_BY_HOP.has(lname) || hide.has(lname)) continue
+      if (lname === 'content-length') length = true
       h.add(raw[i]!, raw[i + 1]!)
     }
+    this.#unframed = !length && statusCode !== 204 && statusCode !== 304 && r._method !== 'HEAD'
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
@@ -792,6 +814,8 @@ class Attempt implements Dispatcher.DispatchHandler {
 
   onResponseEnd(): void {
     const r = this.r
+    // An answer without a length goes on without one (chunked), as nginx passes it.
+    if (!r._eof && !r._committed && this.#unframed) output.flushPending(r)
     if (!r._eof) output.emit(r, '', true)
     this.#finish(undefined)
   }

@@ -181,6 +181,9 @@ export class NgxRequest implements Ngx {
   _expectContinue = false
   /** The body is nginx's own (a page or return text): its length is known even for HEAD. */
   _fixedBody = false
+  /** A backend's reason phrase, kept while the status is still the backend's (nginx's status_line). */
+  _reason: string | undefined = undefined
+  _reasonStatus = 0
   /** Content-Length as received (-1 if none), read in the server's one pass over the headers. */
   _rawContentLength = -1
   /** The light threads of the handler running now (thread.ts). */

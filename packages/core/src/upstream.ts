@@ -82,7 +82,7 @@ export function compileUpstream(name: string, def: UpstreamDef): UpstreamConf {
 
 /** The one-peer group of `proxy_pass http://host:port`. */
 export function implicitUpstream(host: string, port: number): UpstreamConf {
-  const peer = compilePeer({ address: `${host}:${port}` }, 0)
+  const peer = compilePeer({ address: host.startsWith('unix:') ? host : `${host}:${port}` }, 0)
   return {
     name: peer.name, primary: [peer], backup: [], implicit: true, keepalive: 0, keepaliveTimeout: 60_000,
     keepaliveRequests: 1000, hash: undefined, ring: undefined, balancer: undefined,
