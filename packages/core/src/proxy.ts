@@ -195,13 +195,7 @@ export function compileProxyPass(url: string, locPrefix: string | undefined, ups
   let upstream: UpstreamConf | undefined
   if (u.unix !== undefined) upstream = implicitUpstream(`unix:${u.unix}`, 0)
   else if (!u.portGiven && upstreams.has(u.host)) upstream = upstreams.get(u.host)
-  else {
-    if (!u.portGiven && !/^[\d.]+$|:/.test(u.host) && upstreams.size === 0 && u.host !== 'localhost') {
-      // nginx resolves a name at start: one it cannot resolve stops it. Names are resolved by
-      // the OS when connecting here; `localhost` and addresses always work.
-    }
-    upstream = implicitUpstream(u.host, u.port)
-  }
+  else upstream = implicitUpstream(u.host, u.port)
   const proxyHost = u.unix !== undefined ? 'localhost' : u.portGiven && u.port !== 80 ? `${u.host}:${u.port}` : u.host
   return {
     source: url,

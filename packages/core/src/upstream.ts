@@ -197,7 +197,9 @@ export class UpstreamState {
 export class PeerPicker {
   readonly up: UpstreamState
   tries: number
-  #tried = 0n
+  /** Peers tried by this request: a bitmap for the first 31, a set beyond. */
+  #tried = 0
+  #triedMore: Set<number> | undefined = undefined
   #backup = false
   /** For `hash`: the running hash and how often it was rehashed. */
   #hash = 0
@@ -247,7 +249,8 @@ export class PeerPicker {
 
   #usable(p: PeerState, now: number): boolean {
     if (p.conf.down) return false
-    if ((this.#tried & (1n << BigInt(p.conf.index))) !== 0n) return false
+    const i = p.conf.index
+    if (i < 31 ? (this.#tried & (1 << i)) !== 0 : this.#triedMore?.has(i) === true) return false
     if (p.conf.maxFails > 0 && p.fails >= p.conf.maxFails && now - p.checked <= p.conf.failTimeout) return false
     return true
   }
@@ -312,7 +315,9 @@ export class PeerPicker {
   }
 
   #mark(p: PeerState): void {
-    this.#tried |= 1n << BigInt(p.conf.index)
+    const i = p.conf.index
+    if (i < 31) this.#tried |= 1 << i
+    else (this.#triedMore ??= new Set()).add(i)
   }
 
   /**

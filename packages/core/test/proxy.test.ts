@@ -16,7 +16,7 @@ import { WebSocketServer } from 'ws'
 import { ChashRing, nginxServerId } from '../src/chash.ts'
 import { crc32Long } from '../src/encoding.ts'
 import { deadPort } from './fixtures/cosocket-peers.ts'
-import { get, serverPerTest } from './harness.ts'
+import { get, rawRequest, serverPerTest } from './harness.ts'
 
 const start = serverPerTest()
 const backends: Server[] = []
@@ -516,4 +516,189 @@ describe('proxyPass: phases and variables', () => {
   })
 })
 
+/** A raw TCP backend: `answer` gets each connection's first request bytes. */
+async function rawBackend(answer: (sock: Socket, request: string) => void): Promise<{ port: number; close(): Promise<void> }> {
+  const socks: Socket[] = []
+  const server = createNetServer((sock) => {
+    socks.push(sock)
+    sock.once('data', (d: Buffer) => answer(sock, d.toString('latin1')))
+  })
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok))
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: async () => {
+      for (const s of socks) s.destroy()
+      await new Promise((ok) => server.close(ok))
+    },
+  }
+}
+
+describe('proxyPass: answers nginx refuses', () => {
+  const cases: [string, (sock: Socket) => void, number, string][] = [
+    ['an invalid header line', (s) => s.end('HTTP/1.1 200 OK\r\nBad Header\r\n\r\n'), 502, 'upstream sent invalid header while reading response header from upstream'],
+    ['a header block over proxy_buffer_size', (s) => s.end(`HTTP/1.1 200 OK\r\nX-Big: ${'x'.repeat(6000)}\r\nContent-Length: 0\r\n\r\n`), 502, 'upstream sent too big header while reading response header from upstream'],
+    ['a close before any answer', (s) => s.end(), 502, 'upstream prematurely closed connection while reading response header from upstream'],
+  ]
+  for (const [what, answer, status, log] of cases) {
+    it(`answers ${status} for ${what}`, async () => {
+      const b = await rawBackend(answer)
+      try {
+        const t = await start({ '/': { proxyPass: `http://127.0.0.1:${b.port}` } })
+        const r = await fetch(t.url('/x'))
+        expect(r.status).toBe(status)
+        expect(t.errorLog()).toContain(log)
+      } finally {
+        await b.close()
+      }
+    })
+  }
+
+  it('cuts the answer short when the backend stalls mid-body (proxy_read_timeout)', async () => {
+    const b = await rawBackend((s) => s.write('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc'))
+    try {
+      const t = await start({ '/': { proxyPass: `http://127.0.0.1:${b.port}`, proxy: { readTimeout: '300ms' } } })
+      const r = await fetch(t.url('/x'))
+      await expect(r.text()).rejects.toThrow()
+      await wait(50)
+      expect(t.errorLog()).toContain('upstream timed out (110: Connection timed out) while reading upstream')
+    } finally {
+      await b.close()
+    }
+  })
+})
+
+describe('proxyPass: targets and redirects', () => {
+  it('renders a URL with variables: an upstream name, an address, a bad URL, a name without resolver', async () => {
+    const b = await backend('b')
+    const t = await start(
+      {
+        '/name': { proxyPass: 'http://$arg_up', addHeader: { 'X-Host': '$proxy_host' } },
+        '/full': { proxyPass: `http://127.0.0.1:$arg_port/fixed/path?z=1` },
+        '/bad': { proxyPass: '$arg_url' },
+        '/dns': { proxyPass: 'http://$arg_host', socket: { resolver: false } },
+      },
+      {},
+      { upstreams: { named: { servers: [b.addr] } } },
+    )
+    const r = await fetch(t.url('/name?up=named'))
+    expect(await r.text()).toBe('b /name?up=named\n')
+    expect(r.headers.get('x-host')).toBe('named')
+    expect(await (await fetch(t.url(`/full?port=${b.port}`))).text()).toBe('b /fixed/path?z=1\n')
+    expect((await fetch(t.url('/bad?url=ftp://x'))).status).toBe(500)
+    expect(t.errorLog()).toContain('invalid URL prefix in "ftp://x"')
+    expect((await fetch(t.url('/dns?host=nosuch.example'))).status).toBe(502)
+    expect(t.errorLog()).toContain('no resolver defined to resolve nosuch.example')
+  })
+
+  it('refuses bad proxyPass values at start, with nginx\'s words', async () => {
+    await expect(start({ '~ ^/r': { proxyPass: 'http://127.0.0.1:1/uri' } })).rejects.toThrow('"proxy_pass" cannot have URI part in location given by regular expression')
+    await expect(start({ '/': { proxyPass: 'ftp://x' } })).rejects.toThrow('invalid URL prefix in "ftp://x"')
+    await expect(start({ '/': { proxyPass: 'https://x' } })).rejects.toThrow('https upstreams are not supported in "https://x"')
+    await expect(start({ '/': { proxyPass: 'http://' } })).rejects.toThrow('no host in "http://"')
+    await expect(start({ '/': { proxyPass: 'http://127.0.0.1:1', content: (ngx) => ngx.say('x') } })).rejects.toThrow('"proxyPass" and "content" cannot both be set')
+  })
+
+  it('redirects /p to /p/ for a proxying `location /p/`, keeping the args', async () => {
+    const b = await backend('b')
+    const t = await start({ '/p/': { proxyPass: `http://${b.addr}/` }, '= /q': { content: (ngx) => ngx.say('exact') }, '/q/': { proxyPass: `http://${b.addr}/` } })
+    const r = await fetch(t.url('/p?x=1'), { redirect: 'manual' })
+    expect(r.status).toBe(301)
+    expect(r.headers.get('location')).toBe(`http://127.0.0.1:${t.port}/p/?x=1`)
+    expect(await (await fetch(t.url('/q'))).text()).toBe('exact\n')
+  })
+
+  it('follows X-Accel-Redirect (as GET) unless ignoreHeaders names it', async () => {
+    const b = await backend('b', (_req, res) => { res.setHeader('X-Accel-Redirect', '/inner/file?k=v'); res.end('backend') })
+    const t = await start({
+      '/': { proxyPass: `http://${b.addr}` },
+      '/keep/': { proxyPass: `http://${b.addr}/`, proxy: { ignoreHeaders: ['X-Accel-Redirect'] } },
+      '/inner/': { internal: true, content: (ngx) => ngx.say(`inner ${ngx.req.getMethod()} ${ngx.var.uri} ${ngx.var.args}`) },
+    })
+    expect(await (await fetch(t.url('/x'), { method: 'POST', body: 'b' })).text()).toBe('inner GET /inner/file k=v\n')
+    expect(await (await fetch(t.url('/keep/x'))).text()).toBe('backend')
+  })
+
+  it('sends the client\'s absolute-form target as its path, and HEAD without a body', async () => {
+    const b = await backend('b')
+    const t = await start({ '/': { proxyPass: `http://${b.addr}` } })
+    const raw = await rawRequest(t.port, `GET http://localhost/abs?a=1 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`)
+    expect(raw.body).toBe('b /abs?a=1\n')
+    const head = await rawRequest(t.port, 'HEAD /h HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n')
+    expect(head.status).toBe(200)
+    expect(head.body).toBe('')
+  })
+
+  it('passes a subrequest\'s body to the backend', async () => {
+    const b = await backend('b', (req, res, body) => res.end(`${req.method ?? ''} ${body.toString()}`))
+    const t = await start({
+      '/sub': { internal: true, proxyPass: `http://${b.addr}` },
+      '/t': { content: async (ngx) => {
+        const r = await ngx.location.capture('/sub', { method: ngx.HTTP_POST, body: 'captured' })
+        ngx.say(r.status, ' ', r.body)
+      } },
+    })
+    expect(await (await fetch(t.url('/t'))).text()).toBe('200 POST captured\n')
+  })
+})
+
+describe('proxyPass: tries', () => {
+  it('caps tries with nextUpstreamTries and marks a 404 as `next` without counting it', async () => {
+    const nf = await backend('nf', (_req, res) => { res.statusCode = 404; res.end('nf') })
+    const ok = await backend('ok')
+    const dead = await deadPort()
+    const states: string[] = []
+    const t = await start(
+      {
+        '/': { proxyPass: 'http://three', proxy: { nextUpstream: ['error', 'http_404'], nextUpstreamTries: 2 }, addHeader: { 'X-Up': { value: '$upstream_status', always: true } } },
+        '/lb': { set: { try: '1' }, proxyPass: 'http://lb', proxy: { nextUpstream: ['error', 'http_404'], nextUpstreamTries: 2, setHeaders: { 'X-Try': '$try' } } },
+      },
+      {},
+      {
+        upstreams: {
+          three: { servers: [`127.0.0.1:${dead}`, nf.addr, ok.addr] },
+          lb: {
+            servers: ['0.0.0.1'],
+            balancer: (ngx) => {
+              const last = ngx.balancer.getLastFailure()
+              states.push(last === undefined ? 'first' : `${last.state} ${last.code}`)
+              if (last === undefined) {
+                expect(ngx.balancer.setMoreTries(5)).toEqual({ ok: true, value: 'reduced tries due to limit' })
+                expect(ngx.balancer.setTimeouts(1, undefined, 2)).toEqual({ ok: true, value: true })
+                expect(() => ngx.balancer.setTimeouts(-1)).toThrow('bad connect timeout')
+                // what the request sends changes, then the request is built again
+                ngx.var.try = '2'
+                expect(ngx.balancer.recreateRequest()).toEqual({ ok: true, value: true })
+                ngx.balancer.setCurrentPeer(`127.0.0.1:${nf.port}`)
+              } else ngx.balancer.setCurrentPeer('127.0.0.1', ok.port)
+            },
+          },
+        },
+      },
+    )
+    const r = await fetch(t.url('/'))
+    // two tries at most: the first peer is dead or 404, the second the next one
+    expect(r.headers.get('x-up')!.split(', ')).toHaveLength(2)
+    expect((await fetch(t.url('/lb'))).status).toBe(200)
+    expect(states).toEqual(['first', 'next 404'])
+    expect(headerOf(ok.seen.at(-1)!.headers, 'x-try')).toBe('2')
+    expect(nf.seen.length).toBeGreaterThan(0)
+  })
+
+  it('ends the request with 500 when the balancer throws or exits', async () => {
+    const t = await start(
+      { '/throw': { proxyPass: 'http://a' }, '/exit': { proxyPass: 'http://b' }, '/async': { proxyPass: 'http://c' } },
+      {},
+      {
+        upstreams: {
+          a: { servers: ['0.0.0.1'], balancer: () => { throw new Error('boom') } },
+          b: { servers: ['0.0.0.1'], balancer: (ngx) => ngx.exit(403) },
+          c: { servers: ['0.0.0.1'], balancer: async () => undefined },
+        },
+      },
+    )
+    for (const p of ['/throw', '/exit', '/async']) expect((await fetch(t.url(p))).status).toBe(500)
+    expect(t.errorLog()).toContain('balancer handler aborted: Error: boom')
+    expect(t.errorLog()).toContain('balancer handlers must not be async')
+  })
+})
 
