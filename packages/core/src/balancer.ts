@@ -68,7 +68,7 @@ export class BalancerApi implements NgxBalancer {
     if (typeof count !== 'number' || !Number.isInteger(count)) throw argError('bad argument #1 to \'set_more_tries\' (integer expected)')
     const run = this.#run()
     if (typeof run === 'string') return fail(run)
-    const used = run.addrs.length
+    const used = run.count
     const cap = run.triesCap
     if (cap > 0 && used + run.tries + count > cap) {
       run.tries = Math.max(run.tries, cap - used)

@@ -267,15 +267,28 @@ function flushOut(r: NgxRequest): void {
  * reports backpressure, so a fast client costs nothing.
  */
 function armSendTimeout(r: NgxRequest, res: ServerResponse, until: 'drain' | 'finish'): void {
+  // One wait at a time: a stream that keeps hitting backpressure (a proxied body to a slow
+  // client) re-arms it after each drain, and leaves no listener behind. The end's wait
+  // replaces a drain's.
+  if (r._sendWait !== undefined) {
+    if (until === 'drain') return
+    r._sendWait()
+  }
   const timer = setTimeout(() => {
-    res.off(until, clear)
+    done()
     r._logRaw(LOG_LEVELS.INFO, 'client timed out (110: Connection timed out) while sending to client')
     r._sendTimedOut = true
     res.destroy()
   }, r._loc.sendTimeout)
-  const clear = (): void => clearTimeout(timer)
-  res.once(until, clear)
-  res.once('close', clear)
+  const done = (): void => {
+    clearTimeout(timer)
+    r._sendWait = undefined
+    res.removeListener(until, done)
+    res.removeListener('close', done)
+  }
+  r._sendWait = done
+  res.on(until, done)
+  res.on('close', done)
 }
 
 function finishOutput(r: NgxRequest): void {

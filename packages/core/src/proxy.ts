@@ -211,17 +211,27 @@ export function compileProxyPass(url: string, locPrefix: string | undefined, ups
 // ---------------------------------------------------------------------------------------------
 // One proxied request
 
-/** What `$upstream_*` report: one entry per try. */
+const secs = (ms: number): string => (ms / 1000).toFixed(3)
+
+/**
+ * What `$upstream_*` report, one entry per try (joined by `, `). The try running now is kept
+ * in numbers and formatted only when a variable is read; earlier tries are kept formatted.
+ */
 export class UpstreamRun {
-  readonly addrs: string[] = []
-  readonly statuses: string[] = []
-  readonly times: string[] = []
-  readonly connectTimes: string[] = []
-  readonly headerTimes: string[] = []
+  /** Tries begun. */
+  count = 0
+  /** The current try: its peer, status (0 until known), and times in ms (-1: not reached). */
+  addr = ''
+  status = 0
+  t0 = 0
+  connectAt = -1
+  headerAt = -1
+  endAt = -1
+  /** The earlier tries, formatted and each followed by `, `: addr, status, time, connect, header. */
+  earlier: string[] | undefined = undefined
   /** The last answer's headers, `[name, value, …]`. */
   headers: string[] | undefined = undefined
   bytesReceived = 0
-  bytesSent = 0
   responseLength = 0
   proxyHost = ''
   proxyPort = ''
@@ -235,6 +245,47 @@ export class UpstreamRun {
   timeouts: { connectTimeout: number | undefined; sendTimeout: number | undefined; readTimeout: number | undefined } | undefined = undefined
   /** recreate_request: the headers are built again for the next try. */
   recreate = false
+
+  /** A new try to `addr`. */
+  begin(addr: string, now: number): void {
+    if (this.count > 0) {
+      const e = (this.earlier ??= ['', '', '', '', ''])
+      e[0] += `${this.addr}, `
+      e[1] += `${this.statusText()}, `
+      e[2] += `${this.timeText(this.endAt)}, `
+      e[3] += `${this.timeText(this.connectAt)}, `
+      e[4] += `${this.timeText(this.headerAt)}, `
+    }
+    this.count++
+    this.addr = addr
+    this.status = 0
+    this.t0 = now
+    this.connectAt = -1
+    this.headerAt = -1
+    this.endAt = -1
+  }
+
+  statusText(): string {
+    return this.status === 0 ? '' : String(this.status)
+  }
+
+  timeText(at: number): string {
+    return at < 0 ? '-' : secs(at - this.t0)
+  }
+
+  /** `$upstream_addr` … `$upstream_header_time` (`which`: 0 … 4). */
+  variable(which: number): string {
+    let cur: string
+    switch (which) {
+      case 0: cur = this.addr; break
+      case 1: cur = this.statusText(); break
+      // a try still running reports the time so far
+      case 2: cur = secs((this.endAt < 0 ? performance.now() : this.endAt) - this.t0); break
+      case 3: cur = this.timeText(this.connectAt); break
+      default: cur = this.timeText(this.headerAt)
+    }
+    return this.earlier === undefined ? cur : this.earlier[which]! + cur
+  }
 }
 
 /** Per worker: each upstream group's state, and the groups made for addresses met at run time. */
@@ -355,7 +406,7 @@ async function proxy(r: NgxRequest, target: ProxyTarget): Promise<void> {
     r._rawContentLength < 0 && r._in.headers['transfer-encoding'] !== undefined) {
     await r.req.readBody()
   }
-  let base = buildHeaders(r, conf, run)
+  let base = buildHeaders(r, conf)
   // A WebSocket goes through when the configuration sends Upgrade on (as nginx needs
   // `proxy_set_header Upgrade $http_upgrade; proxy_set_header Connection "upgrade"`).
   const upgrade = r._parent === undefined && upgrades.has(r._in) ? takeUpgrade(base) : undefined
@@ -376,7 +427,7 @@ async function proxy(r: NgxRequest, target: ProxyTarget): Promise<void> {
       picker.tries = run.tries
       if (run.recreate) {
         run.recreate = false
-        base = buildHeaders(r, conf, run)
+        base = buildHeaders(r, conf)
         base.push(...bodyHeaders)
       }
       const chosen = run.peer as UpstreamRun['peer']
@@ -388,9 +439,10 @@ async function proxy(r: NgxRequest, target: ProxyTarget): Promise<void> {
     }
     peer ??= picker.pick(now)
     if (peer === undefined) {
-      run.addrs.push(state.conf.name)
-      run.statuses.push('502')
-      run.times.push('0.000')
+      const now2 = performance.now()
+      run.begin(state.conf.name, now2)
+      run.status = 502
+      run.endAt = now2
       logUpstream(r, LOG_LEVELS.ERR, 'no live upstreams', ACTION_CONNECT, `http://${state.conf.name}${path}`)
       return fail(r, 502)
     }
@@ -485,12 +537,11 @@ function requestPath(r: NgxRequest, uriPart: string | undefined, locLen: number)
 }
 
 /** The headers sent upstream: proxy_set_header's in order, then the client's not overridden. */
-function buildHeaders(r: NgxRequest, conf: ProxyConf, run: UpstreamRun): string[] {
+function buildHeaders(r: NgxRequest, conf: ProxyConf): string[] {
   const out: string[] = []
   cur = r
-  const lookup: VarLookup = (name) => (name === 'proxy_host' ? run.proxyHost : name === 'proxy_port' ? run.proxyPort : lookupCur(name))
   for (const h of conf.setHeaders) {
-    const v = h.value.constant ?? h.value.render(lookup)
+    const v = h.value.constant ?? h.value.render(lookupCur)
     if (v === '') continue
     out.push(h.name, v)
   }
@@ -598,12 +649,14 @@ class Attempt implements Dispatcher.DispatchHandler {
     this.tries = tries
     this.#readTimeout = readTimeout
     this.#t0 = performance.now()
-    this.run.addrs.push(this.peer.conf.name)
+    this.run.begin(this.peer.conf.name, this.#t0)
     const promise = new Promise<Failure | undefined>((resolve) => { this.#done = resolve })
-    this.body.onStall = () => {
-      if (this.#responded) return
-      this.#controller?.abort(new Skip('send timeout'))
-      this.#finish({ ft: FT.timeout, status: 504, text: 'upstream timed out (110: Connection timed out)', action: ACTION_SEND, failed: true })
+    if (this.body.data !== null) {
+      this.body.onStall = () => {
+        if (this.#responded) return
+        this.#controller?.abort(new Skip('send timeout'))
+        this.#finish({ ft: FT.timeout, status: 504, text: 'upstream timed out (110: Connection timed out)', action: ACTION_SEND, failed: true })
+      }
     }
     const res = this.r._main._res
     if (res !== undefined && !this.conf.ignoreClientAbort) {
@@ -614,7 +667,8 @@ class Attempt implements Dispatcher.DispatchHandler {
         this.#controller?.abort(new Skip('client closed'))
         this.#finish(undefined)
       }
-      res.once('close', this.#onClose)
+      // on/removeListener: once() would wrap the listener in one more closure
+      res.on('close', this.#onClose)
     }
     pool.dispatch({
       path: this.path,
@@ -622,7 +676,8 @@ class Attempt implements Dispatcher.DispatchHandler {
       headers: this.headers,
       // undici takes an async iterable as a streamed body
       body: this.body.data as Buffer | null,
-      headersTimeout: readTimeout,
+      // Below a second undici's own header timer is coarse: onRequestSent arms an exact one.
+      headersTimeout: readTimeout > 1000 ? readTimeout : 0,
       bodyTimeout: readTimeout,
       reset: !keepalive,
       blocking: true,
@@ -636,12 +691,11 @@ class Attempt implements Dispatcher.DispatchHandler {
     if (done === undefined) return
     this.#done = undefined
     const res = this.r._main._res
-    if (this.#onClose !== undefined) res?.off('close', this.#onClose)
+    if (this.#onClose !== undefined) res?.removeListener('close', this.#onClose)
     if (this.#headerTimer !== undefined) clearTimeout(this.#headerTimer)
-    const run = this.run
     const now = performance.now()
     if (!this.#recorded) this.#record(f?.status ?? this.#status, now, f !== undefined && f.action === ACTION_CONNECT)
-    run.times.push(((now - this.#t0) / 1000).toFixed(3))
+    this.run.endAt = now
     done(f)
   }
 
@@ -649,10 +703,9 @@ class Attempt implements Dispatcher.DispatchHandler {
   #record(status: number, now: number, noConnection: boolean): void {
     this.#recorded = true
     const run = this.run
-    const secs = ((now - this.#t0) / 1000).toFixed(3)
-    run.statuses.push(String(status))
-    run.connectTimes.push(noConnection ? '-' : secs)
-    run.headerTimes.push(this.#headersAt === 0 ? '-' : secs)
+    run.status = status
+    run.connectAt = noConnection ? -1 : now
+    run.headerAt = this.#headersAt === 0 ? -1 : now
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
@@ -715,7 +768,7 @@ class Attempt implements Dispatcher.DispatchHandler {
   onRequestSent(): void {
     this.sent = true
     // undici's own header timer is coarse below a second: this one is exact.
-    if (this.#responded || this.#done === undefined) return
+    if (this.#readTimeout > 1000 || this.#responded || this.#done === undefined) return
     this.#headerTimer = setTimeout(() => {
       this.#headerTimer = undefined
       if (this.#responded) return

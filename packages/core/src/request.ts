@@ -173,6 +173,8 @@ export class NgxRequest implements Ngx {
   _logged = false
   _replaceBody: string | undefined = undefined
   _sendTimedOut = false
+  /** send_timeout is armed, waiting for 'drain' or 'finish': this disarms it. */
+  _sendWait: (() => void) | undefined = undefined
   /** Close the connection after this response (nginx's keepalive = 0). */
   _close = false
   /** The host of an absolute-form request target, which nginx prefers to the Host header. */
