@@ -567,8 +567,11 @@ interface BodySource {
   onStall?: (() => void) | undefined
 }
 
+/** No body: shared (nothing writes to a body without data). */
+const NO_BODY: BodySource = Object.freeze({ data: null, started: false, length: -1 }) as BodySource
+
 function requestBody(r: NgxRequest, conf: ProxyConf, headers: string[]): BodySource {
-  if (!conf.passRequestBody) return { data: null, started: false, length: -1 }
+  if (!conf.passRequestBody) return NO_BODY
   if (r._body !== undefined) {
     if (r._body.length > 0 || r._rawContentLength >= 0 || r._parent !== undefined) headers.push('Content-Length', String(r._body.length))
     return { data: r._body, started: false, length: r._body.length }
@@ -576,7 +579,7 @@ function requestBody(r: NgxRequest, conf: ProxyConf, headers: string[]): BodySou
   const len = r._contentLength()
   if (r._parent !== undefined || r._bodyDiscarded || r._bodyRead || len <= 0) {
     if (len === 0) headers.push('Content-Length', '0')
-    return { data: null, started: false, length: 0 }
+    return NO_BODY
   }
   headers.push('Content-Length', String(len))
   const src: BodySource = { data: null, started: false, length: len }
@@ -622,6 +625,8 @@ class Attempt implements Dispatcher.DispatchHandler {
   #status = 0
   /** The answer came without a Content-Length. */
   #unframed = false
+  /** Its Content-Length, or -1. */
+  #expected = -1
   #recorded = false
   #responded = false
   #done: ((f: Failure | undefined) => void) | undefined = undefined
@@ -670,7 +675,8 @@ class Attempt implements Dispatcher.DispatchHandler {
       // on/removeListener: once() would wrap the listener in one more closure
       res.on('close', this.#onClose)
     }
-    pool.dispatch({
+    // `servername` is read by undici's Request though its types leave it out.
+    const opts: Dispatcher.DispatchOptions & { servername: string } = {
       path: this.path,
       method: this.r._method,
       headers: this.headers,
@@ -681,8 +687,11 @@ class Attempt implements Dispatcher.DispatchHandler {
       bodyTimeout: readTimeout,
       reset: !keepalive,
       blocking: true,
+      // the peer's own name: undici would otherwise work one out of Host for TLS, per request
+      servername: this.peer.conf.host,
       upgrade: this.upgrade ?? null,
-    }, this)
+    }
+    pool.dispatch(opts, this)
     return promise
   }
 
@@ -823,16 +832,17 @@ class Attempt implements Dispatcher.DispatchHandler {
     }
     const h = r._headers()
     // The backend's Content-Type or none: default_type is not for proxied answers.
-    h.set('Content-Type', undefined)
+    h.noDefaultType()
     const hide = conf.hide
-    let length = false
+    let length = -1
     for (let i = 0; i < raw.length; i += 2) {
       const lname = raw[i]!.toLowerCase()
       if (HOP_BY_HOP.has(lname) || hide.has(lname)) continue
-      if (lname === 'content-length') length = true
+      if (lname === 'content-length') length = Number(raw[i + 1])
       h.add(raw[i]!, raw[i + 1]!)
     }
-    this.#unframed = !length && statusCode !== 204 && statusCode !== 304 && r._method !== 'HEAD'
+    this.#expected = length
+    this.#unframed = length < 0 && statusCode !== 204 && statusCode !== 304 && r._method !== 'HEAD'
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
@@ -841,6 +851,9 @@ class Attempt implements Dispatcher.DispatchHandler {
     this.run.responseLength += chunk.length
     if (r._eof) return
     output.emit(r, chunk, false)
+    // The last bytes of a known length: the end follows at once, and the whole answer leaves in
+    // one write then. Otherwise what came is flushed once this read is parsed.
+    if (this.#expected >= 0 && this.run.responseLength >= this.#expected) return
     if (!this.#flushQueued) {
       this.#flushQueued = true
       queueMicrotask(() => this.#flush(controller))
@@ -884,13 +897,20 @@ class Attempt implements Dispatcher.DispatchHandler {
   }
 }
 
-/** undici's raw header list as strings. */
+/** undici's raw header list as strings (latin1, as nginx passes header bytes on). */
 function rawHeaders(controller: Dispatcher.DispatchController): string[] {
   const raw = controller.rawHeaders as unknown
-  const out: string[] = []
   if (Array.isArray(raw)) {
-    for (const v of raw as (Buffer | string)[]) out.push(typeof v === 'string' ? v : v.toString('latin1'))
-  } else if (raw !== null && typeof raw === 'object') {
+    const n = raw.length
+    const out = new Array<string>(n)
+    for (let i = 0; i < n; i++) {
+      const v = raw[i] as Buffer | string
+      out[i] = typeof v === 'string' ? v : v.toString('latin1')
+    }
+    return out
+  }
+  const out: string[] = []
+  if (raw !== null && typeof raw === 'object') {
     for (const [k, v] of Object.entries(raw as Record<string, string | string[]>)) {
       if (Array.isArray(v)) for (const x of v) out.push(k, x)
       else out.push(k, v)

@@ -142,6 +142,7 @@ export class RequestHeaders {
   readonly #options: RequestHeadersOptions
   #list: string[] | undefined = undefined // [name, value, …]; the input itself until changed
   #owned = false
+  #changed = false
 
   constructor(raw: readonly string[], options: RequestHeadersOptions = NO_OPTIONS) {
     this.#input = raw
@@ -199,8 +200,14 @@ export class RequestHeaders {
     return { headers, truncated }
   }
 
+  /** Whether set, add or clear changed the headers (else they are as received). */
+  get changed(): boolean {
+    return this.#changed
+  }
+
   /** `ngx.req.set_header`: an array sets several lines; null/undefined/[] clears. */
   set(name: string, value: HeaderInput): void {
+    this.#changed = true
     if (value === undefined || value === null) return this.clear(name)
     const key = escapeHeaderName(name)
     if (typeof value !== 'object') return this.#put(key, headerString(value), true)
@@ -214,6 +221,7 @@ export class RequestHeaders {
       throw argError("bad 'value' argument: string or table expected, got nil")
     }
     const key = escapeHeaderName(name)
+    this.#changed = true
     if (typeof value !== 'object') return this.#put(key, headerString(value), false)
     if (value.length === 0) throw argError("bad 'value' argument: non-empty table expected")
     for (const v of value) this.#put(key, headerString(v), false)
@@ -221,6 +229,7 @@ export class RequestHeaders {
 
   /** `ngx.req.clear_header`. */
   clear(name: string): void {
+    this.#changed = true
     this.#removeFrom(escapeHeaderName(name).toLowerCase(), 0)
   }
 

@@ -416,7 +416,7 @@ export class NgxRequest implements Ngx {
 
   /** The request's Content-Length, or -1 (as changed by ngx.req.setHeader, if it was). */
   _contentLength(): number {
-    if (this._reqHeaders === undefined) return this._rawContentLength
+    if (this._reqHeaders === undefined || !this._reqHeaders.changed) return this._rawContentLength
     const v = this._reqHeaders.get('content-length')
     return v === undefined ? -1 : Number(v)
   }

@@ -194,6 +194,11 @@ export class ResponseHeaders {
     this.set('Content-Type', v)
   }
 
+  /** No Content-Type unless one is set (a proxied answer: default_type is not added). */
+  noDefaultType(): void {
+    if (this.#contentType === undefined) this.#contentTypeSet = true
+  }
+
   /** True once Content-Type was set or removed: nginx then leaves default_type out. */
   get contentTypeSet(): boolean {
     return this.#contentTypeSet

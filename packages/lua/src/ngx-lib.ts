@@ -8,7 +8,7 @@ import { lauxlib, lua, toJsString, toLuaString } from './fengari.ts'
 import type { LuaState } from './fengari.ts'
 import { installAsync } from './ngx-async.ts'
 import { installRe } from './ngx-re.ts'
-import { callApi, cur, raise, toStr, yieldPromise } from './vm.ts'
+import { callApi, callApiOn, cur, raise, toStr, yieldPromise } from './vm.ts'
 import type { LuaVm } from './vm.ts'
 
 type JsFn = (L: LuaState) => number
@@ -593,13 +593,13 @@ function valueArg(L: LuaState, i: number): DictValue | typeof BAD_VALUE {
   return BAD_VALUE
 }
 
+const NAME = S('name')
+/** The light-userdata key a dict table keeps its SharedDict under. */
+const DICT_KEY = {}
+
 function installShared(L: LuaState): void {
   const dicts = new Map<string, SharedDict<Uint8Array>>()
-  const dictOf = (Ls: LuaState): SharedDict<Uint8Array> => {
-    if (!lua.lua_istable(Ls, 1)) raise(Ls, 'bad "zone" argument')
-    lua.lua_getfield(Ls, 1, S('name'))
-    const name = toStr(Ls, -1)
-    lua.lua_pop(Ls, 1)
+  const byName = (Ls: LuaState, name: string): SharedDict<Uint8Array> => {
     let d = dicts.get(name)
     if (d === undefined) {
       const ts = cur().shared[name]
@@ -608,6 +608,19 @@ function installShared(L: LuaState): void {
       dicts.set(name, d)
     }
     return d
+  }
+  // Each dict table holds its SharedDict under a light-userdata key: a method call finds it
+  // without reading and decoding the `name` field.
+  const dictOf = (Ls: LuaState): SharedDict<Uint8Array> => {
+    if (!lua.lua_istable(Ls, 1)) raise(Ls, 'bad "zone" argument')
+    lua.lua_rawgetp(Ls, 1, DICT_KEY)
+    const d = lua.lua_touserdata(Ls, -1) as SharedDict<Uint8Array> | null
+    lua.lua_pop(Ls, 1)
+    if (d !== null) return d
+    lua.lua_getfield(Ls, 1, NAME)
+    const name = toStr(Ls, -1)
+    lua.lua_pop(Ls, 1)
+    return byName(Ls, name)
   }
   lua.lua_createtable(L, 0, 24)
   const methods: Record<string, JsFn> = {
@@ -677,7 +690,7 @@ function installShared(L: LuaState): void {
       return r.ok ? (lua.lua_pushnumber(Ls, r.value), 1) : nilErr(Ls, r.err)
     }
   }
-  for (const [name, f] of Object.entries(methods)) setFn(L, name, (Ls) => callApi(Ls, () => f(Ls)) ?? 0)
+  for (const [name, f] of Object.entries(methods)) setFn(L, name, (Ls) => callApiOn(Ls, f) ?? 0)
   const methodsRef = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX) as number
   // ngx.shared: a table of dict objects, made on first use.
   lua.lua_createtable(L, 0, 0)
@@ -686,9 +699,11 @@ function installShared(L: LuaState): void {
     const name = strArg(Ls, 2)
     const has = callApi(Ls, () => cur().shared[name] !== undefined)
     if (has !== true) return 0
-    lua.lua_createtable(Ls, 0, 1)
+    lua.lua_createtable(Ls, 0, 2)
     lua.lua_pushstring(Ls, S(name))
-    lua.lua_setfield(Ls, -2, S('name'))
+    lua.lua_setfield(Ls, -2, NAME)
+    lua.lua_pushlightuserdata(Ls, byName(Ls, name))
+    lua.lua_rawsetp(Ls, -2, DICT_KEY)
     lua.lua_createtable(Ls, 0, 1)
     lua.lua_rawgeti(Ls, lua.LUA_REGISTRYINDEX, methodsRef)
     lua.lua_setfield(Ls, -2, S('__index'))

@@ -80,21 +80,34 @@ export function callApi<T>(L: LuaState, fn: () => T): T | undefined {
   try {
     return fn()
   } catch (e) {
-    // fengari's own unwinding (lua_error, lua_yield) throws its error-jump record: let it pass.
-    if (!(e instanceof Error) && !isNgxSignal(e)) throw e
-    if (isNgxSignal(e)) {
-      pending = { kind: 'signal', signal: e }
-      lua.lua_settop(L, 0)
-      lua.lua_pushlightuserdata(L, YIELD_MARK)
-      lua.lua_yieldk(L, 1, 0, continuation)
-      return undefined
-    }
-    lauxlib.luaL_where(L, 1)
-    lua.lua_pushstring(L, toLuaString(errorText(e)))
-    lua.lua_concat(L, 2)
-    lua.lua_error(L)
+    return apiFailed(L, e)
+  }
+}
+
+/** callApi for a function of the Lua state, without a closure per call (hot bindings). */
+export function callApiOn<T>(L: LuaState, fn: (L: LuaState) => T): T | undefined {
+  try {
+    return fn(L)
+  } catch (e) {
+    return apiFailed(L, e)
+  }
+}
+
+function apiFailed(L: LuaState, e: unknown): undefined {
+  // fengari's own unwinding (lua_error, lua_yield) throws its error-jump record: let it pass.
+  if (!(e instanceof Error) && !isNgxSignal(e)) throw e
+  if (isNgxSignal(e)) {
+    pending = { kind: 'signal', signal: e }
+    lua.lua_settop(L, 0)
+    lua.lua_pushlightuserdata(L, YIELD_MARK)
+    lua.lua_yieldk(L, 1, 0, continuation)
     return undefined
   }
+  lauxlib.luaL_where(L, 1)
+  lua.lua_pushstring(L, toLuaString(errorText(e)))
+  lua.lua_concat(L, 2)
+  lua.lua_error(L)
+  return undefined
 }
 
 export interface LuaVmOptions {
