@@ -147,7 +147,9 @@ async function startUndici(port: number, backendPort: number): Promise<() => Pro
 async function startNresty(port: number, backendPort: number, prefix: string): Promise<() => Promise<void>> {
   const { defineGateway, startServer } = await import('../packages/core/src/index.ts')
   const gateway = defineGateway({
-    upstreams: { backend: { servers: [`${HOST}:${backendPort}`], keepalive: POOL } },
+    // keepaliveRequests raised as in the OpenResty row: the undici proxy never recycles its
+    // connections, nginx's default (1000) would make the proxies reconnect during the runs.
+    upstreams: { backend: { servers: [`${HOST}:${backendPort}`], keepalive: POOL, keepaliveRequests: 1_000_000 } },
     servers: [{
       listen: `${HOST}:${port}`,
       accessLog: false,

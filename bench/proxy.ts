@@ -269,7 +269,8 @@ function bodyLength(port: number, path: string): Promise<number | string> {
 
 /**
  * The reference: Debian's nginx + ngx_lua, one worker, the upstream block and proxy_* lines of
- * the brief, everything else stock (proxy_buffering on, keepalive_requests 1000).
+ * the brief, with the upstream's keepalive_requests raised as in the other rows (the undici
+ * proxy has no such limit), everything else stock (proxy_buffering on).
  */
 function writeNginxProxyConf(dir: string, port: number, backend: number): void {
   for (const d of ['conf', 'logs', 'tmp']) mkdirSync(join(dir, d), { recursive: true })
@@ -290,7 +291,7 @@ function writeNginxProxyConf(dir: string, port: number, backend: number): void {
     `  fastcgi_temp_path ${dir}/tmp/fastcgi;`,
     `  uwsgi_temp_path ${dir}/tmp/uwsgi;`,
     `  scgi_temp_path ${dir}/tmp/scgi;`,
-    `  upstream backend { server ${HOST}:${backend}; keepalive 64; }`,
+    `  upstream backend { server ${HOST}:${backend}; keepalive 64; keepalive_requests 1000000; }`,
     '  server {',
     `    listen ${HOST}:${port};`,
     '    proxy_http_version 1.1;',

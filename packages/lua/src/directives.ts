@@ -52,9 +52,11 @@ export class LuaApp {
   /** A handler running `code` (chunk `name`) in a new coroutine per call. */
   handler(name: string, load: () => string | Uint8Array, cache: boolean, globals = false, needBody?: () => boolean, checkAbort?: () => boolean): Handler {
     let code: string | Uint8Array | undefined
+    // The flags are read once, at the first request (the whole conf is read by then).
+    let abortOn: boolean | undefined
     const run = (ngx: Ngx): unknown => {
       const vm = this.vm
-      if (checkAbort !== undefined) setClientAbortCheck(ngx, checkAbort())
+      if (checkAbort !== undefined && (abortOn ??= checkAbort())) setClientAbortCheck(ngx, true)
       let ret: Promise<void> | undefined
       let chunk: number
       try {
@@ -73,7 +75,8 @@ export class LuaApp {
     }
     if (needBody === undefined) return run
     // lua_need_request_body on: the body is read before the handler runs.
-    return (ngx: Ngx): unknown => (needBody() ? ngx.req.readBody().then(() => run(ngx)) : run(ngx))
+    let bodyOn: boolean | undefined
+    return (ngx: Ngx): unknown => ((bodyOn ??= needBody()) ? ngx.req.readBody().then(() => run(ngx)) : run(ngx))
   }
 
   /**

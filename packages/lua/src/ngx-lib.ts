@@ -3,7 +3,7 @@
 // (`nil, err`), metatables for ngx.var / ngx.header / ngx.arg / ngx.shared, and the async APIs
 // (ngx.sleep, ngx.req.read_body, ngx.location.capture, ngx.flush(true)) yielding the coroutine.
 import { CORE_CONSTANTS, HTTP_METHODS, HTTP_STATUS, LOG_LEVELS, SharedDict } from '@nresty/core'
-import type { CaptureResult, Ngx, NgxCtx } from '@nresty/core'
+import type { CaptureResult, Ngx, NgxCtx, OutputResult } from '@nresty/core'
 import { lauxlib, lua, toJsString, toLuaString } from './fengari.ts'
 import type { LuaState } from './fengari.ts'
 import { installAsync } from './ngx-async.ts'
@@ -162,6 +162,27 @@ function outcome(L: LuaState, r: { ok: boolean; err?: unknown } | undefined): nu
   return nilErr(L, String(r.err))
 }
 
+/**
+ * One ASCII Lua string as a JS string (the common `ngx.say("text")`): output then takes the
+ * string path, with no byte buffers to join. Other bytes stay bytes.
+ */
+function oneAsciiArg(L: LuaState): string | undefined {
+  if ((lua.lua_gettop(L) as number) !== 1 || lua.lua_type(L, 1) !== lua.LUA_TSTRING) return undefined
+  const b = lua.lua_tolstring(L, 1) as Uint8Array
+  for (let i = 0; i < b.length; i++) if (b[i]! >= 0x80) return undefined
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1')
+}
+
+const say = (L: LuaState): OutputResult => {
+  const s = oneAsciiArg(L)
+  return s !== undefined ? cur().say(s) : cur().say(...args(L, 1, true))
+}
+
+const print = (L: LuaState): OutputResult => {
+  const s = oneAsciiArg(L)
+  return s !== undefined ? cur().print(s) : cur().print(...args(L, 1, true))
+}
+
 // ---- per-request Lua ctx tables --------------------------------------------------------------
 
 const CTX_REF = Symbol('nresty.lua.ctx')
@@ -213,8 +234,8 @@ export function installNgx(vm: LuaVm): void {
   lua.lua_pop(L, 1)
 
   // output
-  setFn(L, 'say', (Ls) => outcome(Ls, callApi(Ls, () => cur().say(...args(Ls, 1, true)))))
-  setFn(L, 'print', (Ls) => outcome(Ls, callApi(Ls, () => cur().print(...args(Ls, 1, true)))))
+  setFn(L, 'say', (Ls) => outcome(Ls, callApiOn(Ls, say)))
+  setFn(L, 'print', (Ls) => outcome(Ls, callApiOn(Ls, print)))
   setFn(L, 'eof', (Ls) => outcome(Ls, callApi(Ls, () => cur().eof())))
   setFn(L, 'send_headers', (Ls) => outcome(Ls, callApi(Ls, () => cur().sendHeaders())))
   setFn(L, 'flush', (Ls) => {

@@ -211,7 +211,10 @@ export class LuaVm {
   run(ngx: Ngx, chunk: ChunkRef, release = false, globals = false, out?: { v?: LuaValues }): Promise<void> | undefined {
     const L = this.L
     const co = lua.lua_newthread(L) as LuaState
-    const coRef = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX) as number
+    // fengari's objects live as long as JavaScript holds them (it has no collector of its
+    // own): the coroutine needs no registry reference, only to be off L's stack.
+    lua.lua_pop(L, 1)
+    const coRef = lua.LUA_NOREF
     lua.lua_rawgeti(co, lua.LUA_REGISTRYINDEX, chunk)
     if (release) lauxlib.luaL_unref(L, lua.LUA_REGISTRYINDEX, chunk)
     if (globals) {
