@@ -56,7 +56,10 @@ export class LuaApp {
     let abortOn: boolean | undefined
     const run = (ngx: Ngx): unknown => {
       const vm = this.vm
-      if (checkAbort !== undefined && (abortOn ??= checkAbort())) setClientAbortCheck(ngx, true)
+      if (checkAbort !== undefined) {
+        abortOn ??= checkAbort()
+        if (abortOn) setClientAbortCheck(ngx, true)
+      }
       let ret: Promise<void> | undefined
       let chunk: number
       try {
@@ -76,7 +79,10 @@ export class LuaApp {
     if (needBody === undefined) return run
     // lua_need_request_body on: the body is read before the handler runs.
     let bodyOn: boolean | undefined
-    return (ngx: Ngx): unknown => ((bodyOn ??= needBody()) ? ngx.req.readBody().then(() => run(ngx)) : run(ngx))
+    return (ngx: Ngx): unknown => {
+      bodyOn ??= needBody()
+      return bodyOn ? ngx.req.readBody().then(() => run(ngx)) : run(ngx)
+    }
   }
 
   /**
