@@ -28,8 +28,8 @@ import type { NgxSignal } from './signals.ts'
 import type { SocketApi } from './socket-api.ts'
 import { createSocketPools } from './socket-tcp.ts'
 import type { SocketPools } from './socket-tcp.ts'
-import { assertAlive } from './thread.ts'
-import type { ThreadApi, ThreadGroup } from './thread.ts'
+import { assertAlive, ThreadGroup } from './thread.ts'
+import type { ThreadApi } from './thread.ts'
 import type { UpstreamRun } from './proxy.ts'
 import { Timers } from './timer.ts'
 import type { TimerApi } from './timer.ts'
@@ -168,6 +168,8 @@ export class NgxRequest implements Ngx {
   _startMs: number
   _capture: CaptureSink | undefined = undefined
   _onAbort: (() => unknown) | undefined = undefined
+  /** The client's close is watched (once per request, whichever handler asked first). */
+  _abortWatch = false
   _aborted = false
   _errorPageDone = false
   _logged = false
@@ -361,19 +363,28 @@ export class NgxRequest implements Ngx {
   onAbort(fn: () => unknown): OutputResult {
     if (!this._checkPhase(CTX_RAC)) assertPhase(this._phase, CTX_RAC)
     if (typeof fn !== 'function') throw argError('bad argument #1 to \'on_abort\' (function expected)')
+    // One callback per handler (ngx_lua's): the runner forgets it when the next handler starts.
     if (this._onAbort !== undefined) return output.fail('duplicate call')
     this._onAbort = fn
+    // The callback may end the request: the entry handler's waits (ngx.sleep, …) must then be
+    // cancellable, as those of a handler with light threads are.
+    this._threads ??= new ThreadGroup(this)
+    if (this._abortWatch) return output.OK
+    this._abortWatch = true
     const res = this._main._res
     res?.once('close', () => {
       if (res.writableFinished || this._main._finalized) return
       this._aborted = true
-      // ngx.exit(status) in the callback (ngx_lua's idiom: ngx.exit(499)) ends the request.
+      const cb = this._onAbort
+      if (cb === undefined) return
+      // ngx.exit(status) in the callback (ngx_lua's idiom: ngx.exit(499)) ends the request,
+      // and with it the handler that registered the callback.
       const failed = (e: unknown): void => {
         if (e === EXIT) finish(this._main, this._exitCode)
         else this._logRaw(LOG_LEVELS.ERR, `on_abort callback failed: ${output.handlerError(e)}`)
       }
       try {
-        const ret = fn()
+        const ret = cb()
         if (ret instanceof Promise) ret.catch(failed)
       } catch (e) {
         failed(e)

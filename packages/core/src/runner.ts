@@ -90,6 +90,7 @@ function advance(r: NgxRequest): void {
         if (content === undefined) return finish(r, 404)
         r._step = S_DONE
         r._phase = 'content'
+        r._onAbort = undefined
         const ret = content(r)
         if (isThenable(ret)) {
           awaitHandler(r, ret)
@@ -120,6 +121,8 @@ function runList(r: NgxRequest, list: readonly Handler[], phase: Phase): boolean
     }
     if (r._hIdx >= list.length) return true
     r._phase = phase
+    // an on_abort callback belongs to the handler that registered it
+    r._onAbort = undefined
     // Advance first: a handler that throws ngx.exit(ngx.OK) resumes at the next one.
     const ret = list[r._hIdx++]!(r)
     if (isThenable(ret)) {
