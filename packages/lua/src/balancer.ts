@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs'
 import { basename, isAbsolute } from 'node:path'
 import { confError, isNgxSignal, LOG_LEVELS, NGX_ERROR, NGX_OK, registerDirective, setBalancingMethod, upstreamBuild } from '@nresty/core'
 import type { ConfDirective, ConfScope, Handler, Ngx, NgxBalancer } from '@nresty/core'
-import { appOf } from './directives.ts'
+import { appOf, loadFailureText } from './directives.ts'
 import type { LuaApp } from './directives.ts'
 import { lauxlib, lua, toJsString, toLuaString } from './fengari.ts'
 import type { LuaState } from './fengari.ts'
@@ -46,12 +46,9 @@ function balancerHandler(app: LuaApp, name: string, load: () => string | Uint8Ar
       chunk = vm.compile(name, code, cache)
       if (!cache) code = undefined
     } catch (e) {
-      if (file === undefined) {
-        logError(ngx, `failed to load inlined Lua code: ${message(e)}`)
-        return ngx.exit(NGX_ERROR)
-      }
-      const missing = (e as { code?: unknown }).code === 'ENOENT'
-      logError(ngx, `failed to load external Lua file "${file}": ${missing ? `cannot open ${file}: No such file or directory` : message(e)}`)
+      logError(ngx, loadFailureText(name, e))
+      // inlined code that does not compile ends the request; a file goes on to the servers
+      if (file === undefined) return ngx.exit(NGX_ERROR)
       return
     }
     let ret: Promise<void> | undefined

@@ -100,11 +100,7 @@ export class LuaApp {
         chunk = vm.compile(name, code, cache)
         if (!cache) code = undefined
       } catch (e) {
-        const msg = e instanceof Error ? e.message : String(e)
-        if (!name.startsWith('@')) throw new LoggedError(`failed to load inlined Lua code: ${msg}`)
-        const path = name.slice(1)
-        const missing = (e as { code?: unknown }).code === 'ENOENT'
-        throw new LoggedError(`failed to load external Lua file "${path}": ${missing ? `cannot open ${path}: No such file or directory` : msg}`)
+        throw new LoggedError(loadFailureText(name, e))
       }
       const out: { v?: LuaValues } = {}
       try {
@@ -155,11 +151,22 @@ function logError(ngx: Ngx, text: string): void {
 function loadFailed(ngx: Ngx, path: string, e: unknown): void {
   const phase = ngx.getPhase()
   if (phase === 'init' || phase === 'header_filter' || phase === 'body_filter') return aborted(ngx, e)
-  const missing = (e as { code?: unknown }).code === 'ENOENT'
-  const msg = missing ? `cannot open ${path}: No such file or directory` : e instanceof Error ? e.message : String(e)
-  logError(ngx, `failed to load external Lua file "${path}": ${msg}`)
+  logError(ngx, loadFailureText(`@${path}`, e))
   if (phase === 'init_worker' || phase === 'exit_worker' || phase === 'timer' || phase === 'log') return
-  ngx.exit(missing ? 404 : 500)
+  ngx.exit((e as { code?: unknown }).code === 'ENOENT' ? 404 : 500)
+}
+
+/**
+ * ngx_lua's words for code of chunk `name` that could not be loaded: `failed to load inlined Lua
+ * code: msg`, or `failed to load external Lua file "path": msg` (`cannot open path: No such file
+ * or directory` when it is missing).
+ */
+export function loadFailureText(name: string, e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e)
+  if (!name.startsWith('@')) return `failed to load inlined Lua code: ${msg}`
+  const path = name.slice(1)
+  const missing = (e as { code?: unknown }).code === 'ENOENT'
+  return `failed to load external Lua file "${path}": ${missing ? `cannot open ${path}: No such file or directory` : msg}`
 }
 
 /**
@@ -169,7 +176,7 @@ function loadFailed(ngx: Ngx, path: string, e: unknown): void {
 function inlineFailed(ngx: Ngx, e: unknown): void {
   const phase = ngx.getPhase()
   if (phase !== 'rewrite' && phase !== 'access' && phase !== 'content' && phase !== 'server_rewrite') return aborted(ngx, e)
-  logError(ngx, `failed to load inlined Lua code: ${e instanceof Error ? e.message : String(e)}`)
+  logError(ngx, loadFailureText('=inline', e))
   ngx.exit(500)
 }
 
@@ -304,37 +311,19 @@ export function registerLuaDirectives(): void {
     })
   }
   registerSetByLua()
-  registerDirective({
-    name: 'lua_need_request_body', contexts: LEVELS, args: 'FLAG',
-    handler: (d, scope) => {
-      scope.once(d)
-      const v = d.args[0]!.value
-      if (v !== 'on' && v !== 'off') throw confError(d, `invalid value "${v}" in "${d.name}" directive, it must be "on" or "off"`)
-      scope.data.set('lua_need_request_body', v === 'on')
-      return undefined
-    },
-  })
-  registerDirective({
-    name: 'lua_check_client_abort', contexts: LEVELS, args: 'FLAG',
-    handler: (d, scope) => {
-      scope.once(d)
-      const v = d.args[0]!.value
-      if (v !== 'on' && v !== 'off') throw confError(d, `invalid value "${v}" in "${d.name}" directive, it must be "on" or "off"`)
-      scope.data.set('lua_check_client_abort', v === 'on')
-      return undefined
-    },
-  })
-  registerDirective({
-    name: 'lua_code_cache', contexts: LEVELS, args: 'FLAG',
-    handler: (d, scope) => {
-      scope.once(d)
-      const v = d.args[0]!.value
-      if (v !== 'on' && v !== 'off') throw confError(d, `invalid value "${v}" in "${d.name}" directive, it must be "on" or "off"`)
-      scope.data.set('lua_code_cache', v === 'on')
-      if (v === 'off') scope.conf.warn('lua_code_cache is off; this will hurt performance', d)
-      return undefined
-    },
-  })
+  for (const name of ['lua_need_request_body', 'lua_check_client_abort', 'lua_code_cache']) {
+    registerDirective({
+      name, contexts: LEVELS, args: 'FLAG',
+      handler: (d, scope) => {
+        scope.once(d)
+        const v = d.args[0]!.value
+        if (v !== 'on' && v !== 'off') throw confError(d, `invalid value "${v}" in "${d.name}" directive, it must be "on" or "off"`)
+        scope.data.set(name, v === 'on')
+        if (name === 'lua_code_cache' && v === 'off') scope.conf.warn('lua_code_cache is off; this will hurt performance', d)
+        return undefined
+      },
+    })
+  }
 }
 
 /** Where set_by_lua* may be: the rewrite module's levels. */
