@@ -1,9 +1,10 @@
 // @nresty/lua: OpenResty's Lua code on nresty. Importing it registers the *_by_lua* directives
 // with @nresty/core's nginx.conf front end (as nginx's load_module would).
+import { registerBalancerByLua } from './balancer.ts'
 import { registerLuaDirectives } from './directives.ts'
 
 registerLuaDirectives()
-import { registerBalancerByLua } from './balancer.ts'; registerBalancerByLua()
+registerBalancerByLua()
 
 export { appOf, LuaApp, registerLuaDirectives } from './directives.ts'
 export { LuaRuntimeError, LuaVm } from './vm.ts'

@@ -1,8 +1,9 @@
 // Built-in Lua modules of the bridge, found by `require` before lua_package_path:
-// `ngx.process`, `resty.core` (a no-op: the ngx API is already complete), `jit`, `bit`,
+// `ngx.process`, `ngx.base64`, `ngx.errlog`, `resty.core` (a no-op: the ngx API is already complete), `jit`, `bit`,
 // `table.new` / `table.clear` / `table.nkeys`, `cjson` / `cjson.safe`, and `ffi`, which fails
 // when used.
-import { lauxlib, lua, toLuaString } from './fengari.ts'
+import { decodeBase64url, encodeBase64url } from '@nresty/core'
+import { lauxlib, lua, toJsString, toLuaString } from './fengari.ts'
 import type { LuaState } from './fengari.ts'
 import { callApi, cur } from './vm.ts'
 import type { LuaVm } from './vm.ts'
@@ -96,6 +97,65 @@ export function installModules(vm: LuaVm): void {
   })
   preload(L, 'cjson', (Ls) => { pushCjson(Ls, false); return 1 })
   preload(L, 'cjson.safe', (Ls) => { pushCjson(Ls, true); return 1 })
+  /** error(msg, 2) of a Lua function: the position of whoever called it (none for pcall). */
+  const callerError = (Lf: LuaState, msg: string): number => {
+    lauxlib.luaL_where(Lf, 1)
+    lua.lua_pushstring(Lf, S(msg))
+    lua.lua_concat(Lf, 2)
+    return lua.lua_error(Lf) as number
+  }
+  const nilErr = (Lf: LuaState, err: string): number => {
+    lua.lua_pushnil(Lf)
+    lua.lua_pushstring(Lf, S(err))
+    return 2
+  }
+  preload(L, 'ngx.base64', (Ls) => {
+    lua.lua_createtable(Ls, 0, 2)
+    lua.lua_pushjsfunction(Ls, (Lf: LuaState) => {
+      if (lua.lua_type(Lf, 1) !== lua.LUA_TSTRING) return nilErr(Lf, 'must provide a string')
+      lua.lua_pushstring(Lf, S(encodeBase64url(lua.lua_tolstring(Lf, 1) as Uint8Array)))
+      return 1
+    })
+    lua.lua_setfield(Ls, -2, S('encode_base64url'))
+    lua.lua_pushjsfunction(Ls, (Lf: LuaState) => {
+      if (lua.lua_type(Lf, 1) !== lua.LUA_TSTRING) return nilErr(Lf, 'must provide a string')
+      const out = decodeBase64url(toJsString(lua.lua_tolstring(Lf, 1) as Uint8Array))
+      if (out === undefined) return nilErr(Lf, 'invalid input')
+      lua.lua_pushstring(Lf, new Uint8Array(out.buffer, out.byteOffset, out.byteLength))
+      return 1
+    })
+    lua.lua_setfield(Ls, -2, S('decode_base64url'))
+    return 1
+  })
+  // ngx.errlog: raw_log and the error log's level; capturing the log (lua_capture_error_log)
+  // is not supported, and get_logs / set_filter_level answer as an nginx without the capture
+  // patch does (Debian's, the reference).
+  preload(L, 'ngx.errlog', (Ls) => {
+    lua.lua_createtable(Ls, 0, 4)
+    const host = (): { _logRaw(level: number, msg: string): void; readonly _rt: { readonly errorLog: { enabled(l: number): boolean } } } => cur() as never
+    lua.lua_pushjsfunction(Ls, (Lf: LuaState) => {
+      if (lua.lua_type(Lf, 1) !== lua.LUA_TNUMBER) return callerError(Lf, "bad argument #1 to 'raw_log' (must be a number)")
+      if (lua.lua_type(Lf, 2) !== lua.LUA_TSTRING) return callerError(Lf, "bad argument #2 to 'raw_log' (must be a string)")
+      const level = lua.lua_tonumber(Lf, 1) as number
+      const msg = toJsString(lua.lua_tolstring(Lf, 2) as Uint8Array)
+      callApi(Lf, () => host()._logRaw(level, msg))
+      return 0
+    })
+    lua.lua_setfield(Ls, -2, S('raw_log'))
+    lua.lua_pushjsfunction(Ls, (Lf: LuaState) => {
+      const log = callApi(Lf, () => host()._rt.errorLog)
+      let level = 0
+      if (log !== undefined) for (let l = 8; l >= 0; l--) if (log.enabled(l)) { level = l; break }
+      lua.lua_pushnumber(Lf, level)
+      return 1
+    })
+    lua.lua_setfield(Ls, -2, S('get_sys_filter_level'))
+    for (const name of ['get_logs', 'set_filter_level']) {
+      lua.lua_pushjsfunction(Ls, (Lf: LuaState) => nilErr(Lf, 'missing the capture error log patch for nginx'))
+      lua.lua_setfield(Ls, -2, S(name))
+    }
+    return 1
+  })
   preload(L, 'ngx.process', (Ls) => {
     lua.lua_createtable(Ls, 0, 2)
     lua.lua_pushjsfunction(Ls, (Lf: LuaState) => {

@@ -7,6 +7,7 @@ import { writeSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { defineGateway, startServer } from '@nresty/core'
 import type { Ngx } from '@nresty/core'
+import { registerBalancerByLua } from './balancer.ts'
 import { LuaApp } from './directives.ts'
 import { lua, toLuaString } from './fengari.ts'
 import type { LuaState } from './fengari.ts'
@@ -136,6 +137,8 @@ function setArg(vm: LuaVm, script: string, args: readonly string[]): void {
 
 /** Runs resty with `argv` (without node and the script); resolves to the exit status. */
 export async function resty(argv: readonly string[], io: RestyIo = PROCESS_IO): Promise<number> {
+  // ngx.balancer is requirable from any code, as with OpenResty's resty
+  registerBalancerByLua()
   const a = parseRestyArgs(argv)
   if (a === 'help') {
     process.stdout.write(USAGE)
