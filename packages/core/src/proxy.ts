@@ -593,7 +593,7 @@ function requestBody(r: NgxRequest, conf: ProxyConf, headers: string[]): BodySou
     for await (const chunk of inc) {
       src.started = true
       // proxy_send_timeout: undici asks for the next chunk once this one is written
-      const stall = setTimeout(() => src.onStall?.(), conf.sendTimeout)
+      const stall = setTimeout(() => src.onStall?.(), r._upstream?.timeouts?.sendTimeout ?? conf.sendTimeout)
       try {
         yield chunk as Buffer
       } finally {
