@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs'
 import { basename, isAbsolute } from 'node:path'
 import { confError, isNgxSignal, LOG_LEVELS, NGX_ERROR, NGX_OK, registerDirective, setBalancingMethod, upstreamBuild } from '@nresty/core'
 import type { ConfDirective, ConfScope, Handler, Ngx, NgxBalancer } from '@nresty/core'
-import { appOf, loadFailureText } from './directives.ts'
+import { appOf, codeCache, loadFailureText } from './directives.ts'
 import type { LuaApp } from './directives.ts'
 import { lauxlib, lua, toJsString, toLuaString } from './fengari.ts'
 import type { LuaState } from './fengari.ts'
@@ -73,15 +73,6 @@ function balancerHandler(app: LuaApp, name: string, load: () => string | Uint8Ar
       ngx.exit(NGX_ERROR)
     }
   }
-}
-
-/** lua_code_cache of the enclosing levels (an upstream block is inside http). */
-function codeCache(scope: ConfScope): boolean {
-  for (let s: ConfScope | undefined = scope; s !== undefined; s = s.parent) {
-    const v = s.data.get('lua_code_cache')
-    if (typeof v === 'boolean') return v
-  }
-  return true
 }
 
 /**

@@ -230,7 +230,7 @@ function flag(scope: ConfScope, name: string, def: boolean): boolean {
 }
 
 /** lua_code_cache (default on). */
-const codeCache = (scope: ConfScope): boolean => flag(scope, 'lua_code_cache', true)
+export const codeCache = (scope: ConfScope): boolean => flag(scope, 'lua_code_cache', true)
 
 type Where = 'location' | 'level' | 'init' | 'init_worker' | 'exit_worker'
 
