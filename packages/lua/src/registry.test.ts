@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest'
 import type { Ngx } from '@nresty/core'
 import { lua } from './fengari.ts'
 import { installModules } from './modules.ts'
-import { discover, hasLuaModule, luaBinding, registerLuaModule } from './registry.ts'
+import { discover, hasLuaModule, luaBinding, registerLuaModule, SIBLING_MODULES } from './registry.ts'
 import { LuaVm, toStr } from './vm.ts'
 
 const NO_NGX = { getPhase: () => 'content' } as unknown as Ngx
@@ -107,9 +107,16 @@ describe('discovery of the sibling packages', () => {
   })
 
   it('falls through when the package is installed without a lua entry', async () => {
-    const dir = luaDir({ 'ngx/semaphore.lua': 'return { from = "path" }' })
-    // @nresty/semaphore has no "./lua" export (yet)
-    expect(await run('out(require("ngx.semaphore").from)', `${dir}/?.lua;;`)).toEqual(['path'])
+    // every sibling installed here has a "./lua" entry: a module mapped to @nresty/core (which
+    // has none) stands in for one without
+    const map = SIBLING_MODULES as Record<string, string>
+    map['nresty.test.nolua'] = 'core'
+    try {
+      const dir = luaDir({ 'nresty/test/nolua.lua': 'return { from = "path" }' })
+      expect(await run('out(require("nresty.test.nolua").from)', `${dir}/?.lua;;`)).toEqual(['path'])
+    } finally {
+      delete map['nresty.test.nolua']
+    }
   })
 
   it("fails a module found nowhere with Lua's message and the paths tried", async () => {
