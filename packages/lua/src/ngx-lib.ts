@@ -169,8 +169,10 @@ function outcome(L: LuaState, r: { ok: boolean; err?: unknown } | undefined): nu
 function oneAsciiArg(L: LuaState): string | undefined {
   if ((lua.lua_gettop(L) as number) !== 1 || lua.lua_type(L, 1) !== lua.LUA_TSTRING) return undefined
   const b = lua.lua_tolstring(L, 1) as Uint8Array
+  if (b.length > 4096) return undefined
   for (let i = 0; i < b.length; i++) if (b[i]! >= 0x80) return undefined
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1')
+  // no Buffer made: short output is the common case
+  return String.fromCharCode.apply(null, b as unknown as number[])
 }
 
 const say = (L: LuaState): OutputResult => {
