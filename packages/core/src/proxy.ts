@@ -231,7 +231,7 @@ export class UpstreamRun {
   earlier: string[] | undefined = undefined
   /** The last answer's headers, `[name, value, …]`. */
   headers: string[] | undefined = undefined
-  bytesReceived = 0
+  /** Body bytes of the last answer ($upstream_response_length, $upstream_bytes_received). */
   responseLength = 0
   proxyHost = ''
   proxyPort = ''
@@ -410,10 +410,8 @@ async function proxy(r: NgxRequest, target: ProxyTarget): Promise<void> {
   // A WebSocket goes through when the configuration sends Upgrade on (as nginx needs
   // `proxy_set_header Upgrade $http_upgrade; proxy_set_header Connection "upgrade"`).
   const upgrade = r._parent === undefined && upgrades.has(r._in) ? takeUpgrade(base) : undefined
-  const ownLen = base.length
+  let ownLen = base.length
   const body = requestBody(r, conf, base)
-  // the body's own headers (Content-Length), kept when recreate_request builds the rest again
-  const bodyHeaders = base.slice(ownLen)
   const started = Date.now()
   for (;;) {
     const now = Date.now()
@@ -427,7 +425,10 @@ async function proxy(r: NgxRequest, target: ProxyTarget): Promise<void> {
       picker.tries = run.tries
       if (run.recreate) {
         run.recreate = false
+        // the body's own headers (Content-Length) stay; the rest is built again
+        const bodyHeaders = base.slice(ownLen)
         base = buildHeaders(r, conf)
+        ownLen = base.length
         base.push(...bodyHeaders)
       }
       const chosen = run.peer as UpstreamRun['peer']
@@ -562,19 +563,18 @@ interface BodySource {
   readonly data: Buffer | AsyncIterable<Buffer> | null
   /** Bytes of the client's stream were consumed: the request cannot be sent again. */
   started: boolean
-  readonly length: number
   /** Called when the backend took no body bytes for proxy_send_timeout. */
   onStall?: (() => void) | undefined
 }
 
 /** No body: shared (nothing writes to a body without data). */
-const NO_BODY: BodySource = Object.freeze({ data: null, started: false, length: -1 }) as BodySource
+const NO_BODY: BodySource = Object.freeze({ data: null, started: false }) as BodySource
 
 function requestBody(r: NgxRequest, conf: ProxyConf, headers: string[]): BodySource {
   if (!conf.passRequestBody) return NO_BODY
   if (r._body !== undefined) {
     if (r._body.length > 0 || r._rawContentLength >= 0 || r._parent !== undefined) headers.push('Content-Length', String(r._body.length))
-    return { data: r._body, started: false, length: r._body.length }
+    return { data: r._body, started: false }
   }
   const len = r._contentLength()
   if (r._parent !== undefined || r._bodyDiscarded || r._bodyRead || len <= 0) {
@@ -582,7 +582,7 @@ function requestBody(r: NgxRequest, conf: ProxyConf, headers: string[]): BodySou
     return NO_BODY
   }
   headers.push('Content-Length', String(len))
-  const src: BodySource = { data: null, started: false, length: len }
+  const src: BodySource = { data: null, started: false }
   const inc = r._in
   const main = r._main
   ;(src as { data: AsyncIterable<Buffer> }).data = (async function* clientBody(): AsyncGenerator<Buffer> {
@@ -847,7 +847,6 @@ class Attempt implements Dispatcher.DispatchHandler {
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     const r = this.r
-    this.run.bytesReceived += chunk.length
     this.run.responseLength += chunk.length
     if (r._eof) return
     output.emit(r, chunk, false)

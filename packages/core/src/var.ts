@@ -133,7 +133,7 @@ const BUILTIN: ReadonlyMap<string, Getter> = new Map<string, Getter>([
   ['upstream_connect_time', (r) => r._upstream?.variable(3)],
   ['upstream_header_time', (r) => r._upstream?.variable(4)],
   ['upstream_response_length', (r) => (r._upstream === undefined ? undefined : String(r._upstream.responseLength))],
-  ['upstream_bytes_received', (r) => (r._upstream === undefined ? undefined : String(r._upstream.bytesReceived))],
+  ['upstream_bytes_received', (r) => (r._upstream === undefined ? undefined : String(r._upstream.responseLength))],
   ['proxy_host', (r) => r._upstream?.proxyHost],
   ['proxy_port', (r) => r._upstream?.proxyPort],
   ['proxy_add_x_forwarded_for', (r) => {
